@@ -1,0 +1,3 @@
+"""Labelmate: an offline desktop companion for data annotators."""
+
+__version__ = "0.1.0"

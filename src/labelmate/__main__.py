@@ -1,0 +1,5 @@
+import sys
+
+from labelmate.cli import main
+
+sys.exit(main())
