@@ -40,6 +40,9 @@ class Project(BaseModel):
     rubric_id: str | None = None
     rubric_yaml: str | None = Field(default=None, description="The rubric text, kept verbatim.")
     description: str = ""
+    media_root: str | None = Field(
+        default=None, description="Folder that task media paths are relative to."
+    )
     confidential: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -1,0 +1,135 @@
+"""The `labelmate` command: argument parsing and printing, nothing else.
+
+Every command calls a use-case; errors arrive typed (`LabelmateError`) and leave as
+one line on stderr with a non-zero exit status, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from labelmate import __version__
+from labelmate.core.errors import LabelmateError
+
+EXIT_OK, EXIT_ERROR, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _workspace_option(default: object) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--workspace",
+        type=Path,
+        metavar="PATH",
+        default=default,
+        help="workspace file to use (default: workspace.labelmate in your user data folder)",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labelmate",
+        description="Offline companion for data annotators. With no command, opens the app.",
+        parents=[_workspace_option(None)],
+    )
+    parser.add_argument("--version", action="version", version=f"labelmate {__version__}")
+    parser.set_defaults(project=None)
+    # Subcommands accept --workspace too; SUPPRESS keeps a value given before the
+    # subcommand from being reset to the default by the subparser.
+    ws = _workspace_option(argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_open = sub.add_parser(
+        "open",
+        parents=[ws],
+        help="open the app (the default command)",
+        description="Open the Labelmate window on a workspace.",
+    )
+    p_open.add_argument("--project", metavar="NAME", help="project to show first")
+
+    p_demo = sub.add_parser(
+        "demo",
+        parents=[ws],
+        help="add the demo practice pack to the workspace",
+        description="Add the demo practice pack (PCB defect boxes, leaf polygons, movie-review "
+        "sentiment, named entities, system prompts) with gold answers and rubrics. Generated "
+        "offline and deterministically; running it again adds nothing twice.",
+    )
+    p_demo.add_argument("--open", action="store_true", help="open the app on the pack afterwards")
+
+    p_rubric = sub.add_parser(
+        "rubric",
+        parents=[ws],
+        help="work with rubric files",
+        description="Work with rubric YAML files.",
+    )
+    rubric_sub = p_rubric.add_subparsers(dest="rubric_command", metavar="COMMAND", required=True)
+    p_check = rubric_sub.add_parser(
+        "check",
+        parents=[ws],
+        help="check rubric files for errors and vague or gappy rules",
+        description="Print one line per problem as FILE:LINE:COL: error|warning: message. "
+        "Exit status: 0 clean (warnings allowed), 1 errors (or warnings with --strict), "
+        "2 a file could not be read.",
+    )
+    p_check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p_check.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except LabelmateError as exc:
+        print(f"labelmate: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("labelmate: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in (None, "open"):
+        return _open_gui(args.workspace, args.project)
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "rubric":
+        return _rubric_check(args.files, args.strict)
+    raise AssertionError(f"unhandled command {args.command}")  # argparse rejects others
+
+
+def _open_gui(workspace: Path | None, project: str | None) -> int:
+    from labelmate.gui.launch import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(f"labelmate: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    from labelmate.gui.launch import run_app
+
+    return run_app(workspace, project)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from labelmate.usecases.demo import install_demo
+
+    report = install_demo(args.workspace)
+    for line in report.lines():
+        print(line)
+    if args.open:
+        return _open_gui(report.workspace, report.first_project)
+    return EXIT_OK
+
+
+def _rubric_check(files: list[Path], strict: bool) -> int:
+    from labelmate.usecases.rubric_check import check_rubric_files
+
+    report = check_rubric_files(files, strict=strict)
+    for line in report.lines:
+        print(line)
+    return report.exit_code

@@ -1,0 +1,171 @@
+"""The main window: wiring of panels and actions, no domain logic.
+
+This foundation window lists projects and tasks and previews a task; the labeling
+issues put the canvas and the text editors where the preview is.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labelmate import __version__
+from labelmate.core.ids import ProjectId
+from labelmate.core.models import Project, TaskStatus
+from labelmate.gui.panels.task_preview import TaskPreview
+from labelmate.gui.task_list_model import TaskListModel
+from labelmate.store import Workspace
+
+_FILTERS: list[tuple[str, TaskStatus | None]] = [
+    ("All tasks", None),
+    ("To do", TaskStatus.TODO),
+    ("Done", TaskStatus.DONE),
+    ("Flagged", TaskStatus.FLAGGED),
+]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, workspace: Workspace, initial_project: str | None = None) -> None:
+        super().__init__()
+        self._ws = workspace
+        self._projects: dict[int, Project] = {}
+        self.setWindowTitle(f"Labelmate — {workspace.path.name}")
+        self.resize(1200, 760)
+
+        self.project_list = QListWidget(objectName="projectList")
+        self.status_filter = QComboBox(objectName="statusFilter")
+        for text, _status in _FILTERS:
+            self.status_filter.addItem(text)
+        self.task_model = TaskListModel(workspace, self)
+        self.task_view = QTableView(objectName="taskList")
+        self.task_view.setModel(self.task_model)
+        self.task_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.task_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.task_view.verticalHeader().hide()
+        self.task_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.preview = TaskPreview()
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 6, 6)
+        left_layout.addWidget(QLabel("<b>Projects</b>"))
+        left_layout.addWidget(self.project_list, 1)
+        left_layout.addWidget(QLabel("<b>Tasks</b>"))
+        left_layout.addWidget(self.status_filter)
+        left_layout.addWidget(self.task_view, 3)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([380, 820])
+        self.setCentralWidget(self.splitter)
+
+        self._build_menus()
+        self.project_list.currentItemChanged.connect(self._on_project_changed)
+        self.status_filter.currentIndexChanged.connect(self._reload_tasks)
+        self.task_view.selectionModel().selectionChanged.connect(self._on_task_selected)
+
+        self._load_projects()
+        self._restore_settings(initial_project)
+
+    # -- construction --------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Labelmate", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _load_projects(self) -> None:
+        self.project_list.clear()
+        self._projects = {}
+        for project in self._ws.list_projects():
+            assert project.id is not None
+            self._projects[project.id] = project
+            count = self._ws.count_tasks(project.id)
+            item = QListWidgetItem(f"{project.name}  ({count})")
+            item.setData(Qt.ItemDataRole.UserRole, project.id)
+            item.setToolTip(project.description or project.name)
+            self.project_list.addItem(item)
+        if not self._projects:
+            self.statusBar().showMessage(
+                "This workspace has no projects yet. Run 'labelmate demo' to add the practice pack."
+            )
+
+    # -- reactions -----------------------------------------------------------------
+    def current_project(self) -> Project | None:
+        item = self.project_list.currentItem()
+        if item is None:
+            return None
+        return self._projects.get(item.data(Qt.ItemDataRole.UserRole))
+
+    def _on_project_changed(self, *_args: object) -> None:
+        self._reload_tasks()
+        project = self.current_project()
+        if project is not None:
+            self.statusBar().showMessage(f"{project.name}: {self.task_model.rowCount()} tasks")
+
+    def _reload_tasks(self) -> None:
+        project = self.current_project()
+        status = _FILTERS[max(self.status_filter.currentIndex(), 0)][1]
+        self.task_model.set_project(ProjectId(project.id) if project else None, status)
+        self.preview.show_task(project, None)
+        if self.task_model.rowCount():
+            self.task_view.selectRow(0)
+
+    def _on_task_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = selected.indexes()
+        task = self.task_model.task_at(rows[0].row()) if rows else None
+        self.preview.show_task(self.current_project(), task)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Labelmate",
+            f"Labelmate {__version__}\nOffline companion for data annotators.\n"
+            f"Workspace: {self._ws.path}",
+        )
+
+    # -- settings ------------------------------------------------------------------
+    def _restore_settings(self, initial_project: str | None) -> None:
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = settings.value("main_window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        wanted = initial_project or settings.value("main_window/last_project")
+        row = 0
+        for i in range(self.project_list.count()):
+            pid = self.project_list.item(i).data(Qt.ItemDataRole.UserRole)
+            if self._projects[pid].name == wanted:
+                row = i
+        if self.project_list.count():
+            self.project_list.setCurrentRow(row)
+
+    def closeEvent(self, event) -> None:
+        settings = QSettings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/splitter", self.splitter.saveState())
+        project = self.current_project()
+        if project is not None:
+            settings.setValue("main_window/last_project", project.name)
+        super().closeEvent(event)
