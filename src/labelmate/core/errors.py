@@ -56,10 +56,17 @@ class Problem:
 class LabelmateError(Exception):
     """Base of every error Labelmate raises on purpose."""
 
-    def __init__(self, message: str, location: Location | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        problems: tuple[Problem, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.location = location or Location()
+        # Every finding behind the error, when there were several (e.g. a config).
+        self.problems = problems or (Problem(Severity.ERROR, message, self.location),)
 
     def __str__(self) -> str:
         loc = self.location
