@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from labelmate.store import Workspace, default_workspace_path
+from labelmate.store import open_workspace as _open
 
 
 def resolve_workspace_path(path: Path | None) -> Path:
@@ -12,7 +13,7 @@ def resolve_workspace_path(path: Path | None) -> Path:
 
 
 def open_workspace(path: Path | None) -> Workspace:
-    """Open (creating if needed) the workspace; use as a context manager."""
+    """Open (creating it and its folder if needed); use as a context manager."""
     target = resolve_workspace_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Workspace.open(target)
+    return _open(target)

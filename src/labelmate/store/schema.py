@@ -1,0 +1,256 @@
+"""The workspace schema: ordered, numbered migrations and the code that runs them.
+
+``PRAGMA user_version`` is the schema version and ``PRAGMA application_id`` marks
+the file as ours, so both live in the SQLite header and need no table to read.
+A new workspace is simply a migration from version 0, so a fresh file and an old
+file brought up to date go through the very same steps (and the tests open a
+fixture file from every earlier version to prove it).
+
+Rules for adding a version: append to MIGRATIONS, never edit a released step,
+and commit ``tests/fixtures/workspaces/v<N-1>.sql`` made with the previous code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from labelmate import __version__
+from labelmate.core.errors import Location, WorkspaceError
+
+# "LbMt": lets us tell a Labelmate workspace from any other SQLite file.
+APPLICATION_ID = 0x4C624D74
+
+SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE projects (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    name         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    config_xml   TEXT NOT NULL,
+    rubric_id    TEXT,
+    rubric_yaml  TEXT,
+    description  TEXT NOT NULL DEFAULT '',
+    confidential INTEGER NOT NULL DEFAULT 0 CHECK (confidential IN (0, 1)),
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE tasks (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id   INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    external_id  TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    data         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data)),
+    media        TEXT,
+    image_width  INTEGER CHECK (image_width IS NULL OR image_width > 0),
+    image_height INTEGER CHECK (image_height IS NULL OR image_height > 0),
+    status       TEXT NOT NULL DEFAULT 'todo',
+    problems     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(problems)),
+    created_at   TEXT NOT NULL,
+    UNIQUE (project_id, external_id)
+);
+CREATE INDEX tasks_by_project_status ON tasks(project_id, status, id);
+CREATE TABLE annotations (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id       INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    author        TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('mine', 'gold', 'prediction', 'peer')),
+    regions       TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(regions)),
+    lead_time     REAL CHECK (lead_time IS NULL OR lead_time >= 0),
+    was_cancelled INTEGER NOT NULL DEFAULT 0 CHECK (was_cancelled IN (0, 1)),
+    model_version TEXT,
+    score         REAL,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX annotations_by_task_kind ON annotations(task_id, kind);
+"""
+
+
+def _v2_task_position_and_edit_log(conn: sqlite3.Connection) -> None:
+    """v1 ordered tasks by id, so import order could never be changed or repaired,
+    and kept no trace of *when* work happened. v2 adds ``tasks.position`` (numbered
+    from the existing id order, per project) and an ``edit_log`` back-filled from
+    the annotations' own timestamps, and ``projects.media_root``, the folder that
+    task media paths are relative to.
+
+    Written in Python rather than ``UPDATE ... FROM`` so it runs on the older
+    SQLite builds some Python distributions still ship.
+    """
+    conn.execute("ALTER TABLE tasks ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+    # v1 stored media paths with no base folder; a project now records its media root.
+    conn.execute("ALTER TABLE projects ADD COLUMN media_root TEXT")
+    rows = conn.execute("SELECT id, project_id FROM tasks ORDER BY project_id, id").fetchall()
+    numbered: list[tuple[int, int]] = []
+    last_project, n = None, 0
+    for task_id, project_id in rows:
+        n = 0 if project_id != last_project else n + 1
+        last_project = project_id
+        numbered.append((n, task_id))
+    conn.executemany("UPDATE tasks SET position = ? WHERE id = ?", numbered)
+    for statement in split_sql(
+        """
+        DROP INDEX tasks_by_project_status;
+        CREATE UNIQUE INDEX tasks_by_position ON tasks(project_id, position);
+        CREATE INDEX tasks_by_project_status ON tasks(project_id, status, position);
+        CREATE TABLE edit_log (
+            id            INTEGER PRIMARY KEY,
+            at            TEXT NOT NULL,
+            task_id       INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            annotation_id INTEGER,  -- no foreign key: the log outlives a deleted annotation
+            action        TEXT NOT NULL CHECK (action IN (
+                              'annotation_added', 'annotation_updated',
+                              'annotation_deleted', 'status_set')),
+            detail        TEXT
+        );
+        CREATE INDEX edit_log_by_task ON edit_log(task_id, at);
+        INSERT INTO edit_log (at, task_id, annotation_id, action, detail)
+            SELECT created_at, task_id, id, 'annotation_added', kind
+            FROM annotations ORDER BY created_at, id;
+        INSERT INTO edit_log (at, task_id, annotation_id, action, detail)
+            SELECT updated_at, task_id, id, 'annotation_updated', kind
+            FROM annotations WHERE updated_at <> created_at ORDER BY updated_at, id;
+        """
+    ):
+        conn.execute(statement)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: str | Callable[[sqlite3.Connection], None]
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        if callable(self.apply):
+            self.apply(conn)
+        else:
+            for statement in split_sql(self.apply):
+                conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "projects, tasks, annotations, meta", SCHEMA_V1),
+    Migration(
+        2,
+        "tasks.position for a stable order; edit_log; projects.media_root",
+        _v2_task_position_and_edit_log,
+    ),
+)
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+def split_sql(script: str) -> Iterator[str]:
+    """Yield complete statements one by one.
+
+    ``sqlite3.executescript`` would COMMIT the open transaction first, which would
+    break the promise that a whole migration is one transaction.
+    """
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        yield pending.strip()
+
+
+def read_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The schema version, after checking the file really is a Labelmate workspace."""
+    where = Location(file=str(path))
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        message = f"not a Labelmate workspace (not an SQLite file: {exc})"
+        raise WorkspaceError(message, where) from exc
+    if app_id != APPLICATION_ID and (version or tables):
+        raise WorkspaceError("not a Labelmate workspace (an SQLite file of another app)", where)
+    if version > CURRENT_VERSION:
+        raise WorkspaceError(
+            f"made by a newer Labelmate (schema {version}, this one knows {CURRENT_VERSION})"
+            " — update Labelmate to open it",
+            where,
+        )
+    return version
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """``<name>.v<old>.bak``, or ``<name>.v<old>-2.bak`` and so on: never overwrite one."""
+    candidate = path.with_name(f"{path.name}.v{version}.bak")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.v{version}-{n}.bak")
+        n += 1
+    return candidate
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Bring the file to CURRENT_VERSION in one transaction; return the old version.
+
+    The connection must be in driver autocommit mode (isolation_level=None). An
+    older non-empty file is first copied with SQLite's backup API (consistent
+    even with a WAL), so a user can always go back to the Labelmate they had.
+    """
+    old = read_version(conn, path)
+    if old == CURRENT_VERSION:
+        return old
+    if old > 0:
+        target = backup_path(path, old)
+        dest = sqlite3.connect(target)
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+    # Foreign keys cannot be switched inside a transaction; table rebuilds in future
+    # steps need them off, and foreign_key_check below keeps us honest instead.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    step = None
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for step in (m for m in MIGRATIONS if m.version > old):
+            step.run(conn)
+        step = None
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise WorkspaceError(
+                f"migration left {len(broken)} broken references (first: {broken[0]})",
+                Location(file=str(path)),
+            )
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
+        now = datetime.now(UTC).isoformat()
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)", (now,))
+        write_app_version(conn)
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            what = f"step {step.version} ({step.description})" if step else "the upgrade"
+            raise WorkspaceError(
+                f"could not upgrade from schema {old} to {CURRENT_VERSION}: {what} failed: {exc};"
+                " the file is unchanged",
+                Location(file=str(path)),
+            ) from exc
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    return old
+
+
+def write_app_version(conn: sqlite3.Connection) -> None:
+    """Record which Labelmate last wrote the file: the first thing to ask in a bug report."""
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('app_version', ?)",
+        (__version__,),
+    )
