@@ -1,0 +1,285 @@
+"""Shapely helpers behind the geometric metrics: shapes, densified outlines, IoU, matching.
+
+Everything is in image pixels (see `labelmate.core.regions`). Outlines are densified
+to segments of at most 1 px before any distance is taken, because GEOS' Hausdorff
+distance only samples vertices: two 200 px edges that bow apart in the middle would
+otherwise look identical. Matching is greedy (best similarity first, ties by index)
+rather than Hungarian: it is deterministic, explainable in one sentence to a user, and
+matches what COCO-style evaluation does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from labelmate.core.regions import Box, Polygon
+
+DENSIFY_STEP_PX = 1.0
+"""Longest outline segment kept before distances are measured."""
+
+EDGE_NAMES = ("top", "right", "bottom", "left")
+"""Box edges in the order of `Box.corners()` (clockwise from the pivot), named as
+they appear when the box is not rotated."""
+
+
+# --- shapes -------------------------------------------------------------------------
+
+
+def box_shape(box: Box) -> shapely.Polygon:
+    """The box as a shapely polygon built from its rotated corners."""
+    return shapely.Polygon(box.corners())
+
+
+def polygon_shape(polygon: Polygon) -> BaseGeometry:
+    """The drawn outline as a shapely polygon, exactly as drawn (possibly invalid).
+
+    Fewer than 3 distinct vertices give a LineString or Point, so area-based metrics
+    see zero area instead of raising.
+    """
+    points = list(polygon.points)
+    distinct = list(dict.fromkeys(points))
+    if len(distinct) >= 3:
+        return shapely.polygons(points)  # vectorised build: ~3× faster than Polygon()
+    if len(distinct) == 2:
+        return shapely.LineString(distinct)
+    return shapely.Point(distinct[0])
+
+
+def area_shape(geom: BaseGeometry) -> BaseGeometry:
+    """A valid version of `geom` for area arithmetic (a bowtie becomes two triangles)."""
+    return geom if geom.is_valid else shapely.make_valid(geom)
+
+
+def polygon_validity(polygon: Polygon, shape: BaseGeometry | None = None) -> tuple[bool, str]:
+    """Whether the outline is a simple polygon, and why not when it is not.
+
+    Simple means: closed, at least 3 distinct vertices, no self-intersection and a
+    non-zero area. The reason is GEOS' wording (e.g. "Self-intersection[5 5]").
+    """
+    if not polygon.closed:
+        return False, "outline is not closed"
+    if len(set(polygon.points)) < 3:
+        return False, "fewer than 3 distinct vertices"
+    geom = shape if isinstance(shape, shapely.Polygon) else shapely.polygons(polygon.points)
+    if not geom.is_valid:
+        return False, shapely.is_valid_reason(geom)
+    if geom.area <= 0:
+        return False, "zero area"
+    return True, "valid"
+
+
+def outline(geom: BaseGeometry) -> BaseGeometry:
+    """The boundary of a shape (its rings), or the shape itself for lines and points."""
+    if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
+        return geom.boundary
+    return geom
+
+
+def densify(geom: BaseGeometry, step: float = DENSIFY_STEP_PX) -> BaseGeometry:
+    """Split every segment so none is longer than `step` pixels."""
+    return shapely.segmentize(geom, step)
+
+
+# --- distances and overlap ------------------------------------------------------------
+
+
+def _directed(a: BaseGeometry, b: BaseGeometry) -> list[float]:
+    """Distance from each densified vertex of outline `a` to outline `b`.
+
+    Only the sampling side is densified: the distance to `b`'s segments is exact, so
+    densifying `b` too would double the work without changing the answer.
+    """
+    coords = shapely.get_coordinates(densify(a))
+    if len(coords) == 0:
+        return []
+    return shapely.distance(shapely.points(coords), b).tolist()
+
+
+def deviations(mine: BaseGeometry, gold: BaseGeometry) -> tuple[float, float]:
+    """(Hausdorff distance, mean distance from the drawn outline to gold), in px.
+
+    Hausdorff: the larger of the two directed maxima, each sampled at ≤ 1 px steps
+    along one outline and measured exactly to the other (error below 0.5 px against
+    the continuous value; GEOS' vertex-only version can miss a whole bulge).
+    Mean: one direction, drawn → gold, as the metric vocabulary defines it; samples
+    are ≤ 1 px apart so it is close to a length-weighted average. Parts of gold the
+    drawn outline leaves out show in the Hausdorff distance.
+    """
+    a, b = outline(mine), outline(gold)
+    d_ab = _directed(a, b)
+    d_ba = _directed(b, a)
+    if not d_ab or not d_ba:
+        return 0.0, 0.0
+    return max(max(d_ab), max(d_ba)), sum(d_ab) / len(d_ab)
+
+
+def max_deviation(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Hausdorff distance between the two outlines, densified to 1 px steps."""
+    return deviations(a, b)[0]
+
+
+def mean_deviation(mine: BaseGeometry, gold: BaseGeometry) -> float:
+    """Mean distance from the drawn outline (densified) to the gold outline."""
+    return deviations(mine, gold)[1]
+
+
+def iou(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Intersection over union of two areas, in [0, 1].
+
+    Invalid outlines are repaired first (`make_valid`). Two shapes with no area
+    score 1 when they are the same shape, else 0.
+    """
+    a, b = area_shape(a), area_shape(b)
+    union = shapely.union(a, b).area
+    if union <= 0:
+        return 1.0 if a.equals(b) else 0.0
+    inter = shapely.intersection(a, b).area
+    return max(0.0, min(1.0, inter / union))
+
+
+def iou_candidates(
+    mine: Sequence[BaseGeometry], gold: Sequence[BaseGeometry]
+) -> list[tuple[float, int, int]]:
+    """(IoU, mine index, gold index) for every pair whose areas overlap.
+
+    Uses an STR-tree so 2,000 shapes do not cost 4 million intersections.
+    """
+    if not mine or not gold:
+        return []
+    mine_a = [area_shape(g) for g in mine]
+    gold_a = [area_shape(g) for g in gold]
+    tree = shapely.STRtree(gold_a)
+    left, right = tree.query(mine_a, predicate="intersects")
+    out: list[tuple[float, int, int]] = []
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        value = iou(mine_a[i], gold_a[j])
+        if value > 0:
+            out.append((value, i, j))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeOffsets:
+    """How far each edge of a drawn box lies outside (+) or inside (−) the gold box.
+
+    Measured along the gold box's own axes, so rotated boxes are handled properly:
+    both boxes are turned into the gold box's frame, where gold is axis-aligned.
+    With equal rotations the numbers are exact edge-to-edge distances; when the
+    rotations differ, each value uses the drawn box's extreme corner along that
+    gold axis (how far the drawn box reaches past, or stops short of, that edge).
+    """
+
+    top: float
+    right: float
+    bottom: float
+    left: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"top": self.top, "right": self.right, "bottom": self.bottom, "left": self.left}
+
+    def worst_outside(self) -> tuple[float, str]:
+        """(largest outside distance, edge name); 0 when no edge is outside."""
+        edge, value = max(self.as_dict().items(), key=lambda kv: kv[1])
+        return (value, edge) if value > 0 else (0.0, edge)
+
+    def worst_inside(self) -> tuple[float, str]:
+        """(largest distance an edge cuts into gold, edge name); 0 when none does."""
+        edge, value = min(self.as_dict().items(), key=lambda kv: kv[1])
+        return (-value, edge) if value < 0 else (0.0, edge)
+
+
+def box_edge_offsets(mine: Box, gold: Box) -> EdgeOffsets:
+    """Signed edge offsets of `mine` relative to `gold`; see `EdgeOffsets`."""
+    t = math.radians(gold.rotation)
+    c, s = math.cos(t), math.sin(t)
+    local = []
+    for x, y in mine.corners():
+        dx, dy = x - gold.x, y - gold.y
+        # Rotate by −rotation: the gold box becomes [0, w] × [0, h].
+        local.append((dx * c + dy * s, -dx * s + dy * c))
+    xs = [p[0] for p in local]
+    ys = [p[1] for p in local]
+    return EdgeOffsets(
+        top=_clean(0.0 - min(ys)),
+        right=_clean(max(xs) - gold.width),
+        bottom=_clean(max(ys) - gold.height),
+        left=_clean(0.0 - min(xs)),
+    )
+
+
+def _clean(value: float) -> float:
+    """Round away float noise from rotations (1e-13 px is not a real offset)."""
+    rounded = round(value, 9)
+    return 0.0 if rounded == 0 else rounded
+
+
+# --- matching -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A drawn object matched to a gold object."""
+
+    mine: int
+    gold: int
+    similarity: float
+    same_label: bool
+
+
+def greedy_match(
+    candidates: Iterable[tuple[float, int, int]], threshold: float
+) -> list[tuple[float, int, int]]:
+    """Pick pairs best similarity first (ties: lower mine index, then lower gold index).
+
+    A pair qualifies when its similarity is at least `threshold` (inclusive, like
+    rubric bounds). Each object is used once.
+    """
+    ordered = sorted(
+        (c for c in candidates if c[0] >= threshold), key=lambda c: (-c[0], c[1], c[2])
+    )
+    used_mine: set[int] = set()
+    used_gold: set[int] = set()
+    out = []
+    for sim, i, j in ordered:
+        if i in used_mine or j in used_gold:
+            continue
+        used_mine.add(i)
+        used_gold.add(j)
+        out.append((sim, i, j))
+    return out
+
+
+def match_objects(
+    candidates: Sequence[tuple[float, int, int]],
+    mine_labels: Sequence[Iterable[str]],
+    gold_labels: Sequence[Iterable[str]],
+    threshold: float,
+    *,
+    label_aware: bool = True,
+) -> list[Pair]:
+    """Match drawn objects to gold objects, preferring pairs that agree on the label.
+
+    With `label_aware`, a first pass only pairs objects with the same label set; a
+    second pass pairs what is left regardless of label, so a well-drawn box with
+    the wrong label is still found (and reported as a label mismatch) instead of
+    counting as one missed and one extra object with no geometry to show.
+    """
+    mine_sets = [frozenset(labels) for labels in mine_labels]
+    gold_sets = [frozenset(labels) for labels in gold_labels]
+    pairs: list[Pair] = []
+    if label_aware:
+        same = [c for c in candidates if mine_sets[c[1]] == gold_sets[c[2]]]
+        for sim, i, j in greedy_match(same, threshold):
+            pairs.append(Pair(i, j, sim, True))
+    used_mine = {p.mine for p in pairs}
+    used_gold = {p.gold for p in pairs}
+    rest = [c for c in candidates if c[1] not in used_mine and c[2] not in used_gold]
+    for sim, i, j in greedy_match(rest, threshold):
+        pairs.append(Pair(i, j, sim, mine_sets[i] == gold_sets[j]))
+    pairs.sort(key=lambda p: (p.mine, p.gold))
+    return pairs
