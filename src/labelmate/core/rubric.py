@@ -149,6 +149,9 @@ class Rubric(_Strict):
     version: int | str = 1
     description: str = ""
     applies_to: list[str] = Field(default_factory=list)
+    # The label names the rubric was written for (e.g. "Solder Bridge"); informative,
+    # so a reader and the demo pack know which labeling config it pairs with.
+    labels: list[str] = Field(default_factory=list)
     scale: list[ScaleLevel] = Field(min_length=1)
     criteria: list[Criterion] = Field(min_length=1)
     rulings: list[Ruling] = Field(default_factory=list)
