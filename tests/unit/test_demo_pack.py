@@ -98,7 +98,6 @@ def test_project_shape_and_counts(by_slug: dict[str, DemoProject]) -> None:
         assert len(ids) == len(set(ids))
         assert set(project.gold) == set(ids)
         assert set(project.notes) <= set(ids)
-        assert project.to_project().config_xml == project.config_xml
 
 
 def test_config_variables_are_in_every_task(by_slug: dict[str, DemoProject]) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labelmate.core.models import Annotation, AnnotationKind, Project, Task
+from labelmate.core.models import Annotation, AnnotationKind, Task
 from labelmate.core.regions import Box, Choices, Keypoint, Polygon, Span, TextAnswer
 from labelmate.demo import pcb_boards, shapes, text_sets
 
@@ -39,15 +39,6 @@ class DemoProject:
     # external_id -> why the gold is what it is (hard cases only); shown after scoring,
     # kept out of task data so the annotator does not see the answer.
     notes: dict[str, str] = field(default_factory=dict)
-
-    def to_project(self) -> Project:
-        return Project(
-            name=self.name,
-            config_xml=self.config_xml,
-            rubric_id=self.rubric_id,
-            description=self.description,
-            created_at=FIXED_TIME,
-        )
 
 
 def region_id(external_id: str, index: int) -> str:

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.task_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.task_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.task_view.verticalHeader().hide()
+        self.task_view.verticalHeader().setDefaultSectionSize(24)
         self.task_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.preview = TaskPreview()
 

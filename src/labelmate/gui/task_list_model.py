@@ -29,6 +29,12 @@ def task_summary(task: Task) -> str:
     return ""
 
 
+def status_text(status: TaskStatus) -> str:
+    return {TaskStatus.TODO: "to do", TaskStatus.DONE: "done", TaskStatus.FLAGGED: "flagged"}[
+        status
+    ]
+
+
 class TaskListModel(QAbstractTableModel):
     COLUMNS = ("#", "Task", "Status")
 
@@ -86,4 +92,4 @@ class TaskListModel(QAbstractTableModel):
             return index.row() + 1
         if column == 1:
             return task.external_id if role == Qt.ItemDataRole.ToolTipRole else task_summary(task)
-        return task.status.value.replace("todo", "to do")
+        return status_text(task.status)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from labelmate.core.models import Project, Task
+from labelmate.gui.task_list_model import status_text
 
 
 class TaskPreview(QWidget):
@@ -38,7 +39,7 @@ class TaskPreview(QWidget):
             self.text.setPlainText("")
             self.stack.setCurrentWidget(self.text)
             return
-        self.title.setText(f"<b>{task.external_id}</b> — {task.status.value}")
+        self.title.setText(f"<b>{task.external_id}</b> — {status_text(task.status)}")
         media = _media_file(project, task)
         if media is not None:
             reader = QImageReader(str(media))
