@@ -436,3 +436,42 @@ def test_any_region_list_round_trips(ws: Workspace, task: Task) -> None:
         assert ws.get_annotation(stored.id).regions == regions
 
     check()
+
+
+def test_bulk_annotations_are_stored_logged_and_read_back_per_task(
+    ws: Workspace, project: Project
+) -> None:
+    a, b = ws.add_tasks(
+        [
+            Task(project_id=project.id, external_id="a", data={"text": "x"}),
+            Task(project_id=project.id, external_id="b", data={"text": "y"}),
+        ]
+    )
+    stored = ws.add_annotations(
+        [
+            Annotation(task_id=a.id, author="me", kind=AnnotationKind.MINE),
+            Annotation(task_id=b.id, author="gold", kind=AnnotationKind.GOLD),
+            Annotation(task_id=a.id, author="bob", kind=AnnotationKind.PEER),
+        ]
+    )
+    assert [s.id for s in stored] == sorted(s.id for s in stored)
+    by_task = ws.annotations_for_tasks([a.id, b.id])
+    assert [x.author for x in by_task[a.id]] == ["me", "bob"]
+    assert [x.author for x in by_task[b.id]] == ["gold"]
+    assert len([e for e in ws.edits() if e.action == "annotation_added"]) == 3
+    assert ws.task_identities(project.id) == {
+        "a": (a.id, a.content_hash()),
+        "b": (b.id, b.content_hash()),
+    }
+
+
+def test_bulk_annotations_on_a_missing_task_store_nothing(ws: Workspace, project: Project) -> None:
+    (a,) = ws.add_tasks([Task(project_id=project.id, external_id="a", data={})])
+    with pytest.raises(NotFoundError):
+        ws.add_annotations(
+            [
+                Annotation(task_id=a.id, author="me"),
+                Annotation(task_id=TaskId(9999), author="me"),
+            ]
+        )
+    assert ws.annotations_for_task(a.id) == []

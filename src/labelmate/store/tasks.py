@@ -102,6 +102,17 @@ class TaskTable:
             for t, p in zip(batch, params, strict=True)
         ]
 
+    def task_identities(self, project_id: ProjectId) -> dict[str, tuple[TaskId, str]]:
+        """external_id → (task id, content hash) for a whole project, in one query.
+
+        An import checks every incoming task against this instead of asking the
+        store once per task.
+        """
+        cur = self._conn.execute(
+            "SELECT external_id, id, content_hash FROM tasks WHERE project_id = ?", (project_id,)
+        )
+        return {r["external_id"]: (TaskId(r["id"]), r["content_hash"]) for r in cur}
+
     def get_task(self, task_id: TaskId) -> Task:
         row = self._conn.execute(
             f"SELECT {rows.TASK_COLUMNS} FROM tasks WHERE id = ?", (task_id,)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -229,6 +229,65 @@ class Workspace(TaskTable):
             new_id = AnnotationId(cur.lastrowid or 0)
             self._log(annotation.task_id, new_id, "annotation_added", annotation.kind.value)
         return annotation.model_copy(update={"id": new_id})
+
+    def add_annotations(self, annotations: Iterable[Annotation]) -> list[Annotation]:
+        """Store many new annotations in one transaction (an import): all or none."""
+        batch = list(annotations)
+        if not batch:
+            return []
+        if any(a.task_id is None for a in batch):
+            raise NotFoundError("an annotation has no task_id")
+        params = []
+        for annotation in batch:
+            p = rows.annotation_params(annotation)
+            p["id"] = None  # bulk adds are always new annotations
+            params.append(p)
+        with self.transaction() as conn:
+            last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM annotations").fetchone()[0]
+            try:
+                conn.executemany(
+                    f"INSERT INTO annotations ({rows.ANNOTATION_COLUMNS}) VALUES (:id, :task_id,"
+                    " :author, :kind, :regions, :lead_time, :was_cancelled, :model_version,"
+                    " :score, :created_at, :updated_at)",
+                    params,
+                )
+            except sqlite3.IntegrityError as exc:
+                raise NotFoundError(
+                    f"an annotation names a task that does not exist: {exc}"
+                ) from exc
+            new_ids = [
+                AnnotationId(r[0])
+                for r in conn.execute(
+                    "SELECT id FROM annotations WHERE id > ? ORDER BY id", (last,)
+                )
+            ]
+            now = utcnow().isoformat()
+            conn.executemany(
+                "INSERT INTO edit_log (at, task_id, annotation_id, action, detail)"
+                " VALUES (?, ?, ?, 'annotation_added', ?)",
+                [
+                    (now, a.task_id, new_id, a.kind.value)
+                    for a, new_id in zip(batch, new_ids, strict=True)
+                ],
+            )
+        return [a.model_copy(update={"id": i}) for a, i in zip(batch, new_ids, strict=True)]
+
+    def annotations_for_tasks(self, task_ids: Iterable[TaskId]) -> dict[TaskId, list[Annotation]]:
+        """Annotations of many tasks at once (exports), each list in creation order."""
+        wanted = list(dict.fromkeys(task_ids))
+        out: dict[TaskId, list[Annotation]] = {t: [] for t in wanted}
+        for start in range(0, len(wanted), 500):  # stay under SQLite's variable limit
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            cur = self._conn.execute(
+                f"SELECT {rows.ANNOTATION_COLUMNS} FROM annotations"
+                f" WHERE task_id IN ({marks}) ORDER BY id",
+                chunk,
+            )
+            for row in cur:
+                annotation = rows.annotation_from_row(row)
+                out[TaskId(row["task_id"])].append(annotation)
+        return out
 
     def update_annotation(self, annotation: Annotation) -> Annotation:
         """Save a changed annotation; returns it with ``updated_at`` bumped to now.
