@@ -97,7 +97,7 @@ class MediaResolver:
             target = (self.root / Path(*candidate.parts)) if candidate.parts else self.root
             try:
                 resolved = target.resolve()
-            except (OSError, RuntimeError) as exc:  # symlink loops, bad names
+            except (OSError, RuntimeError, ValueError) as exc:  # loops, NUL bytes
                 return self._refuse(ref, f"path cannot be resolved: {exc}")
             if not resolved.is_relative_to(self.root):
                 return self._refuse(
