@@ -103,3 +103,8 @@ def test_any_reference_is_refused_or_stays_inside(tmp_path_factory, reference: s
         assert ref.path is None and ref.problem
     else:
         assert ref.path is not None and ref.path.is_relative_to(root.resolve())
+
+
+def test_a_name_too_long_for_the_file_system_is_missing_not_a_crash(root: Path):
+    ref = MediaResolver(root).resolve("x" * 5000 + ".png")
+    assert not ref.exists and (ref.refused or ref.problem.startswith("file not found"))

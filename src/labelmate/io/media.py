@@ -37,7 +37,7 @@ class MediaRef:
 
     @property
     def exists(self) -> bool:
-        return self.path is not None and self.path.is_file()
+        return self.path is not None and _is_file(self.path)
 
 
 def is_image_file(path: Path) -> bool:
@@ -106,7 +106,7 @@ class MediaResolver:
                 )
             if first is None:
                 first = resolved
-            if resolved.is_file():
+            if _is_file(resolved):
                 return MediaRef(ref, resolved, self.relative_to_root(resolved))
         assert first is not None
         return MediaRef(
@@ -119,6 +119,13 @@ class MediaResolver:
     @staticmethod
     def _refuse(ref: str, reason: str) -> MediaRef:
         return MediaRef(ref, problem=reason, refused=True)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a name longer than the file system allows
+        return False
 
 
 def _read_size(path: Path) -> tuple[int, int] | str:
