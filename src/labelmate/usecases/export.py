@@ -1,0 +1,151 @@
+"""`labelmate export`: write a project in an outside format, atomically.
+
+Formats that hold one annotation per image or document (COCO, YOLO, VOC,
+labelme, CoNLL, JSONL) need to know *which* annotation: `--which` decides, and
+when a task has several candidates and no `--which` was given the export stops
+and asks, instead of silently taking the oldest or the newest (formats.md §8.12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labelmate.core.errors import InputError, NotFoundError, Problem
+from labelmate.core.labeling_interface import parse_labeling_config
+from labelmate.core.models import Annotation, AnnotationKind, Project, Task
+from labelmate.io.atomic import staging_dir
+from labelmate.io.formats import SINGLE_ANNOTATION_FORMATS, WRITERS
+from labelmate.io.interchange import ExportItem, WriteContext
+from labelmate.usecases.workspace import open_workspace
+
+
+@dataclass(frozen=True)
+class Which:
+    """Which annotation(s) of a task to export: mine, gold, latest or author:NAME."""
+
+    rule: str
+    author: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Which:
+        if text in ("mine", "gold", "latest"):
+            return cls(text)
+        if text.startswith("author:") and text[7:].strip():
+            return cls("author", text[7:].strip())
+        raise InputError(f"--which takes mine, gold, latest or author:NAME, not '{text}'")
+
+    def candidates(self, annotations: list[Annotation]) -> list[Annotation]:
+        usable = [a for a in annotations if not a.was_cancelled]
+        if self.rule == "mine":
+            return [a for a in usable if a.kind is AnnotationKind.MINE]
+        if self.rule == "gold":
+            return [a for a in usable if a.kind is AnnotationKind.GOLD]
+        if self.rule == "author":
+            return [a for a in usable if a.author == self.author]
+        return [a for a in usable if a.kind is not AnnotationKind.PREDICTION]
+
+    def choose(self, annotations: list[Annotation]) -> Annotation | None:
+        """The most recently updated candidate (ties: the later-stored one)."""
+        found = self.candidates(annotations)
+        return max(found, key=lambda a: (a.updated_at, a.id or 0)) if found else None
+
+    def __str__(self) -> str:
+        return f"author:{self.author}" if self.rule == "author" else self.rule
+
+
+@dataclass
+class ExportReport:
+    project: str
+    format: str
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    tasks: int = 0
+    regions: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Exported {self.tasks} tasks ({self.regions} regions) of '{self.project}' as "
+            f"{self.format} to {self.out_dir}"
+        ]
+        out += [f"  wrote {f}" for f in self.files]
+        out += ["  " + p.format() for p in self.problems]
+        return out
+
+
+def export_project(
+    project_name: str,
+    fmt: str,
+    out_dir: Path,
+    *,
+    which: Which | None = None,
+    workspace: Path | None = None,
+    options: dict[str, Any] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ExportReport:
+    if fmt not in WRITERS:
+        raise InputError(f"unknown export format '{fmt}'; use one of {', '.join(WRITERS)}")
+    with open_workspace(workspace) as ws:
+        project = ws.project_by_name(project_name)
+        if project is None:
+            names = ", ".join(p.name for p in ws.list_projects()) or "none yet"
+            raise NotFoundError(f"no project named '{project_name}' (projects: {names})")
+        assert project.id is not None
+        interface = parse_labeling_config(project.config_xml, source=f"project '{project.name}'")
+        interface.raise_for_errors()
+        tasks = ws.list_tasks(project.id)
+        annotations = ws.annotations_for_tasks(t.id for t in tasks if t.id is not None)
+    items = _select(project, tasks, annotations, fmt, which)
+    report = ExportReport(project=project.name, format=fmt, out_dir=out_dir)
+    with staging_dir(out_dir) as stage:
+        # Writers that store relative paths (labelme's imagePath) need the final folder.
+        settings = {"dest_dir": out_dir.resolve(), **(options or {})}
+        ctx = WriteContext(project, interface, stage, settings, progress)
+        result = WRITERS[fmt](items, ctx)
+    report.files = [out_dir / f for f in result.files]
+    report.tasks = result.exported_tasks
+    report.regions = result.exported_regions
+    report.problems = result.problems
+    return report
+
+
+def _select(
+    project: Project,
+    tasks: list[Task],
+    annotations: dict[Any, list[Annotation]],
+    fmt: str,
+    which: Which | None,
+) -> list[ExportItem]:
+    root = Path(project.media_root) if project.media_root else None
+    single = fmt in SINGLE_ANNOTATION_FORMATS
+    if single and which is None:
+        crowded = [
+            t.external_id
+            for t in tasks
+            if len(Which("latest").candidates(annotations.get(t.id, []))) > 1
+        ]
+        if crowded:
+            raise InputError(
+                f"{fmt} holds one annotation per item, and {len(crowded)} tasks have several "
+                f"(first: '{crowded[0]}'); choose with --which mine, gold, latest or author:NAME"
+            )
+        which = Which("latest")
+    items = []
+    for task in tasks:
+        own = annotations.get(task.id, [])
+        if single:
+            assert which is not None
+            chosen = which.choose(own)
+            picked = [chosen] if chosen else []
+        elif which is not None:
+            picked = which.candidates(own)
+        else:
+            picked = own
+        image = None
+        if task.media:
+            image = root / task.media if root is not None else Path(task.media)
+        items.append(ExportItem(task=task, annotations=picked, image_path=image))
+    return items

@@ -1,0 +1,359 @@
+"""`labelmate import`: read outside files into a project, safely and idempotently.
+
+Each file is read completely before the workspace is touched, then stored in one
+transaction: an unreadable file leaves the workspace unchanged. Problems with
+single tasks are collected, never fatal: a refused task is skipped, a task whose
+image is missing is stored and marked. Re-importing a file adds nothing twice:
+tasks are identified by external id (or a hash of their data) and annotations by
+their content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labelmate.core.errors import InputError, LabelmateError, Location, Problem, Severity
+from labelmate.core.ids import TaskId
+from labelmate.core.labeling_interface import LabelingInterface, parse_labeling_config
+from labelmate.core.models import Annotation, AnnotationKind, Project, Task, content_hash
+from labelmate.io.formats import READERS, detect_format
+from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
+from labelmate.io.media import MediaResolver
+from labelmate.io.rubric_file import load_rubric
+from labelmate.store import Workspace
+from labelmate.usecases.workspace import open_workspace
+
+Progress = Callable[[str, int, int | None], None]  # (file, done, total)
+
+
+@dataclass(frozen=True)
+class ImportAs:
+    """Whose work the imported annotations are (`--as mine|gold|peer:NAME`)."""
+
+    kind: AnnotationKind = AnnotationKind.MINE
+    author: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ImportAs:
+        if text in ("mine", "gold"):
+            return cls(AnnotationKind(text))
+        if text.startswith("peer:") and text[5:].strip():
+            return cls(AnnotationKind.PEER, text[5:].strip())
+        raise InputError(f"--as takes mine, gold or peer:NAME, not '{text}'")
+
+    def default_author(self) -> str:
+        return self.author or {AnnotationKind.MINE: "me", AnnotationKind.GOLD: "gold"}.get(
+            self.kind, "peer"
+        )
+
+
+@dataclass
+class FileReport:
+    path: Path
+    format: str
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0  # already in the workspace, unchanged
+    refused: int = 0
+    annotations_added: int = 0
+    annotations_skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    failed: bool = False  # the whole file was rejected; nothing from it was stored
+
+    def summary(self) -> str:
+        if self.failed:
+            return f"{self.path}: not imported; the workspace is unchanged"
+        return (
+            f"{self.path} ({self.format}): {self.imported} imported, {self.updated} updated, "
+            f"{self.skipped} skipped (already there), {self.refused} refused; "
+            f"{self.annotations_added} annotations added"
+            + (f", {self.annotations_skipped} already there" if self.annotations_skipped else "")
+        )
+
+
+@dataclass
+class ImportReport:
+    project: str
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.failed for f in self.files)
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        for report in self.files:
+            out.append(report.summary())
+            out.extend("  " + p.format() for p in report.problems)
+        return out
+
+
+@dataclass
+class ImportRequest:
+    paths: Sequence[Path]
+    project: str
+    config: Path | None = None
+    rubric: Path | None = None
+    as_: ImportAs = field(default_factory=ImportAs)
+    media_root: Path | None = None
+    format: str | None = None
+
+
+def import_files(
+    request: ImportRequest, workspace: Path | None, progress: Progress | None = None
+) -> ImportReport:
+    report = ImportReport(project=request.project)
+    config_xml = _read_text(request.config) if request.config else None
+    rubric = load_rubric(request.rubric).require() if request.rubric else None
+    with open_workspace(workspace) as ws:
+        project = ws.project_by_name(request.project)
+        if project is not None and config_xml is not None and config_xml != project.config_xml:
+            raise InputError(
+                f"project '{project.name}' already has a different labeling config; "
+                "import without --config, or into a new project",
+                Location(file=str(request.config)),
+            )
+        for path in request.paths:
+            file_report = _import_one(ws, request, path, project, config_xml, progress)
+            report.files.append(file_report)
+            project = ws.project_by_name(request.project)
+        if project is not None and rubric is not None and project.rubric_id != rubric.id:
+            assert request.rubric is not None
+            ws.update_project(
+                project.model_copy(
+                    update={"rubric_id": rubric.id, "rubric_yaml": _read_text(request.rubric)}
+                )
+            )
+    return report
+
+
+def _import_one(
+    ws: Workspace,
+    request: ImportRequest,
+    path: Path,
+    project: Project | None,
+    config_xml: str | None,
+    progress: Progress | None,
+) -> FileReport:
+    fmt = request.format or detect_format(path)
+    report = FileReport(path=path, format=fmt)
+    if fmt not in READERS:
+        raise InputError(f"unknown format '{fmt}'; use one of {', '.join(sorted(READERS))}")
+    root = (request.media_root or (path if path.is_dir() else path.parent)).resolve()
+    resolver = MediaResolver(root)
+    known_xml = project.config_xml if project is not None else config_xml
+    interface = _interface(known_xml) if known_xml else None
+    ctx = ReadContext(
+        media=resolver,
+        interface=interface,
+        progress=(lambda done, total: progress(str(path), done, total)) if progress else None,
+    )
+    try:
+        result = READERS[fmt](path, ctx)
+    except LabelmateError as exc:
+        report.failed = True
+        report.problems.extend(_as_problems(exc, path))
+        return report
+    report.problems.extend(result.problems)
+    if project is None:
+        xml = config_xml or result.config_xml
+        if xml is None:
+            report.failed = True
+            report.problems.append(
+                Problem(
+                    Severity.ERROR,
+                    f"project '{request.project}' does not exist yet; give its Label Studio "
+                    "labeling config with --config CONFIG.xml",
+                    Location(file=str(path)),
+                )
+            )
+            return report
+        interface = _interface(xml)
+    assert interface is not None
+    with ws.transaction():
+        if project is None:
+            project = ws.add_project(
+                Project(name=request.project, config_xml=xml, media_root=str(root))
+            )
+        _store(ws, project, interface, result, resolver, request.as_, report)
+    return report
+
+
+def _interface(xml: str) -> LabelingInterface:
+    interface = parse_labeling_config(xml, source="labeling config")
+    interface.raise_for_errors()
+    return interface
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such file", Location(file=str(path))) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", Location(file=str(path))) from None
+
+
+def _as_problems(exc: LabelmateError, path: Path) -> list[Problem]:
+    problems = list(exc.problems)
+    return [
+        p if p.location.file else Problem(p.severity, p.message, Location(file=str(path)))
+        for p in problems
+    ]
+
+
+def _store(
+    ws: Workspace,
+    project: Project,
+    interface: LabelingInterface,
+    result: ReadResult,
+    resolver: MediaResolver,
+    as_: ImportAs,
+    report: FileReport,
+) -> None:
+    assert project.id is not None
+    known = ws.task_identities(project.id)
+    project_root = Path(project.media_root) if project.media_root else resolver.root
+    new_tasks: list[Task] = []
+    annotations_by_key: dict[str, list[ImportedAnnotation]] = {}
+    for item in result.tasks:
+        task = None if item.refused else _prepare_task(item, interface, resolver, project_root)
+        report.problems.extend(item.problems)
+        if task is None or item.refused:
+            report.refused += 1
+            continue
+        key = task.external_id
+        if key in annotations_by_key:
+            report.problems.append(
+                Problem(
+                    Severity.WARNING,
+                    f"repeats task '{key}' from earlier in this file; annotations merged",
+                    item.where(),
+                )
+            )
+        elif key not in known:
+            new_tasks.append(task.model_copy(update={"project_id": project.id}))
+        elif known[key][1] != task.content_hash():
+            ws.upsert_task(task.model_copy(update={"project_id": project.id}))
+            report.updated += 1
+        else:
+            report.skipped += 1
+        annotations_by_key.setdefault(key, []).extend(item.annotations)
+    stored = ws.add_tasks(new_tasks)
+    report.imported += len(stored)
+    ids = {key: value[0] for key, value in known.items()}
+    ids.update({t.external_id: t.id for t in stored if t.id is not None})
+    reimported = [ids[k] for k in annotations_by_key if k in known]
+    existing = {
+        task_id: {_signature(a) for a in annotations}
+        for task_id, annotations in ws.annotations_for_tasks(reimported).items()
+    }
+    fresh: list[Annotation] = []
+    for key, imported in annotations_by_key.items():
+        task_id = ids[key]
+        signatures = existing.setdefault(task_id, set())
+        for annotation in _annotations(imported, task_id, as_):
+            signature = _signature(annotation)
+            if signature in signatures:
+                report.annotations_skipped += 1
+            else:
+                signatures.add(signature)
+                fresh.append(annotation)
+    report.annotations_added += len(ws.add_annotations(fresh))
+
+
+def _prepare_task(
+    item: ImportedTask,
+    interface: LabelingInterface,
+    resolver: MediaResolver,
+    project_root: Path,
+) -> Task:
+    problems = interface.check_task_data(item.data, item.where())
+    for problem in problems:
+        if problem.is_error:
+            item.refuse(problem.message)
+        else:
+            item.warn(problem.message)
+    media: str | None = None
+    size = item.image_size
+    if item.media is not None and not item.refused:
+        ref = resolver.resolve(item.media)
+        if ref.refused:
+            item.refuse(f"media '{item.media}' refused: {ref.problem}")
+        else:
+            assert ref.path is not None
+            media = _relative(ref.path, project_root)
+            if ref.problem:
+                item.warn(f"media '{item.media}': {ref.problem}; the task is marked")
+            else:
+                try:
+                    actual = resolver.image_size(ref.path)
+                except OSError as exc:
+                    item.warn(str(exc))
+                else:
+                    if size is not None and tuple(size) != actual:
+                        item.warn(
+                            f"the file says the image is {size[0]}×{size[1]} but "
+                            f"{ref.path.name} is {actual[0]}×{actual[1]} as displayed "
+                            "(EXIF orientation applied); regions keep the file's size"
+                        )
+                    else:
+                        size = actual
+    external_id = item.external_id or f"h:{content_hash(item.data)}"
+    return Task(
+        external_id=external_id,
+        data=item.data,
+        media=media,
+        image_width=size[0] if size else None,
+        image_height=size[1] if size else None,
+        problems=[p.message for p in item.problems],
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _annotations(
+    imported: list[ImportedAnnotation], task_id: TaskId, as_: ImportAs
+) -> list[Annotation]:
+    out = []
+    for ann in imported:
+        kind = ann.kind
+        if kind not in (AnnotationKind.GOLD, AnnotationKind.PREDICTION):
+            kind = as_.kind
+        author = as_.author if as_.author else (ann.author or as_.default_author())
+        extra = {}
+        if ann.created_at is not None:
+            extra["created_at"] = ann.created_at
+        if ann.updated_at is not None:
+            extra["updated_at"] = ann.updated_at
+        out.append(
+            Annotation(
+                task_id=task_id,
+                author=author,
+                kind=kind,
+                regions=ann.regions,
+                lead_time=ann.lead_time,
+                was_cancelled=ann.was_cancelled,
+                model_version=ann.model_version,
+                score=ann.score,
+                **extra,
+            )
+        )
+    return out
+
+
+def _signature(annotation: Annotation) -> str:
+    """What makes two annotations the same work: who, what kind, which regions."""
+    regions = [r.model_dump(mode="json", exclude={"id"}) for r in annotation.regions]
+    return json.dumps(
+        [annotation.author, annotation.kind.value, annotation.was_cancelled, regions],
+        sort_keys=True,
+    )
