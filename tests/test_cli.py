@@ -89,3 +89,64 @@ def test_a_locked_workspace_is_refused_and_left_alone(tmp_path):
         assert "open in another Labelmate" in result.stderr
         assert "Traceback" not in result.stderr
         assert ws_path.read_bytes() == before
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def test_import_then_export_from_the_command_line(tmp_path):
+    ws = str(tmp_path / "ws.labelmate")
+    imported = labelmate(
+        "import",
+        str(FIXTURES / "label_studio" / "tasks.json"),
+        "--project",
+        "Street",
+        "--config",
+        str(FIXTURES / "configs" / "config_image_boxes.xml"),
+        "--workspace",
+        ws,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "3 imported, 0 updated, 0 skipped (already there), 0 refused" in imported.stdout
+    assert "file not found" in imported.stdout  # the sample's images are not shipped
+    exported = labelmate(
+        "export",
+        "--project",
+        "Street",
+        "--format",
+        "coco",
+        "--out",
+        str(tmp_path / "coco"),
+        "--workspace",
+        ws,
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert "result.json" in exported.stdout
+
+
+def test_a_broken_file_is_reported_with_its_line_and_changes_nothing(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('[\n  {"data": {"image": "a.png"}},\n  {"data": \n')
+    ws = tmp_path / "ws.labelmate"
+    result = labelmate(
+        "import",
+        str(broken),
+        "--project",
+        "P",
+        "--config",
+        str(FIXTURES / "configs" / "config_image_boxes.xml"),
+        "--workspace",
+        str(ws),
+    )
+    assert result.returncode == 1
+    assert f"{broken}:4:" in result.stdout and "Traceback" not in result.stderr
+    with sqlite3.connect(ws) as db:
+        assert db.execute("select count(*) from projects").fetchone()[0] == 0
+
+
+def test_cli_format_names_match_the_registries():
+    from labelmate.cli import READER_NAMES, WRITER_NAMES
+    from labelmate.io.formats import READERS, WRITERS
+
+    assert sorted(READER_NAMES) == sorted(READERS)
+    assert list(WRITER_NAMES) == list(WRITERS)

@@ -325,10 +325,12 @@ def _annotations(
 ) -> list[Annotation]:
     out = []
     for ann in imported:
-        kind = ann.kind
-        if kind not in (AnnotationKind.GOLD, AnnotationKind.PREDICTION):
+        if ann.kind in (AnnotationKind.GOLD, AnnotationKind.PREDICTION):
+            # The file says what these are (ground_truth, predictions); --as does not apply.
+            kind, author = ann.kind, ann.author or ann.kind.value
+        else:
             kind = as_.kind
-        author = as_.author if as_.author else (ann.author or as_.default_author())
+            author = as_.author or ann.author or as_.default_author()
         extra = {}
         if ann.created_at is not None:
             extra["created_at"] = ann.created_at

@@ -1,0 +1,161 @@
+"""`labelmate export` on the demo pack: every format, `--which`, atomicity, round trips."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from labelmate.core.errors import InputError, NotFoundError
+from labelmate.core.models import Annotation, AnnotationKind
+from labelmate.io import formats
+from labelmate.usecases.demo import install_demo
+from labelmate.usecases.export import Which, export_project
+from labelmate.usecases.import_tasks import ImportAs, ImportRequest, import_files
+from labelmate.usecases.workspace import open_workspace
+
+PCB = "PCB defects — boxes"
+NER = "News snippets — named entities"
+REVIEWS = "Movie reviews — sentiment"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "ws.labelmate"
+    install_demo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("project", "fmt", "expected"),
+    [
+        (PCB, "coco", ["result.json"]),
+        (PCB, "yolo", ["classes.txt", "data.yaml"]),
+        (PCB, "voc", ["Annotations/pcb-001.xml"]),
+        (PCB, "labelme", ["pcb-001.json"]),
+        (PCB, "ls-json", ["tasks.json"]),
+        (PCB, "ls-min", ["tasks_min.json"]),
+        (PCB, "ls-csv", ["tasks.csv"]),
+        (NER, "conll", ["result.conll"]),
+        (NER, "jsonl", ["result.jsonl"]),
+        (REVIEWS, "jsonl", ["result.jsonl"]),
+    ],
+)
+def test_every_format_exports_the_gold_pack(demo, tmp_path, project, fmt, expected):
+    report = export_project(project, fmt, tmp_path / "out", which=Which("gold"), workspace=demo)
+    written = {p.relative_to(tmp_path / "out").as_posix() for p in report.files}
+    assert set(expected) <= written, written
+    assert report.tasks > 0 and report.regions > 0
+    assert not [p for p in report.problems if p.is_error]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
+
+
+def test_coco_boxes_are_the_gold_pixels(demo, tmp_path):
+    export_project(PCB, "coco", tmp_path, which=Which("gold"), workspace=demo)
+    doc = json.loads((tmp_path / "result.json").read_text())
+    with open_workspace(demo) as ws:
+        project = ws.project_by_name(PCB)
+        first = ws.list_tasks(project.id)[0]
+        (gold,) = ws.annotations_for_task(first.id, AnnotationKind.GOLD)
+    image = next(i for i in doc["images"] if i["file_name"] == first.media)
+    boxes = sorted(a["bbox"] for a in doc["annotations"] if a["image_id"] == image["id"])
+    assert boxes == sorted([r.x, r.y, r.width, r.height] for r in gold.regions)
+    assert [c["name"] for c in doc["categories"]] == [
+        "Solder Bridge",
+        "Missing Component",
+        "Scratch",
+    ]
+
+
+def test_one_annotation_formats_ask_which_when_there_are_several(demo, tmp_path):
+    with open_workspace(demo) as ws:
+        project = ws.project_by_name(PCB)
+        task = ws.list_tasks(project.id)[0]
+        (gold,) = ws.annotations_for_task(task.id, AnnotationKind.GOLD)
+        mine = ws.add_annotation(Annotation(task_id=task.id, author="me", regions=gold.regions[:1]))
+    try:
+        with pytest.raises(InputError, match="--which"):
+            export_project(PCB, "yolo", tmp_path / "yolo", workspace=demo)
+        assert not (tmp_path / "yolo" / "classes.txt").exists()
+        report = export_project(PCB, "coco", tmp_path / "c", which=Which("mine"), workspace=demo)
+        assert report.regions == 1
+    finally:
+        with open_workspace(demo) as ws:
+            ws.delete_annotation(mine.id)
+
+
+def test_a_failing_writer_leaves_no_half_written_export(demo, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "result.json").write_text("previous export")
+
+    def broken(items, ctx):
+        (ctx.out_dir / "result.json").write_text("{half")
+        raise OSError("disk full")
+
+    monkeypatch.setitem(formats.WRITERS, "coco", broken)
+    with pytest.raises(OSError, match="disk full"):
+        export_project(PCB, "coco", out, which=Which("gold"), workspace=demo)
+    assert (out / "result.json").read_text() == "previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_unknown_project_names_the_ones_that_exist(demo, tmp_path):
+    with pytest.raises(NotFoundError, match="PCB defects"):
+        export_project("Nope", "coco", tmp_path, workspace=demo)
+
+
+def test_which_parses_every_rule():
+    assert str(Which.parse("author:alice")) == "author:alice"
+    assert Which.parse("latest").rule == "latest"
+    with pytest.raises(InputError):
+        Which.parse("oldest")
+
+
+@pytest.mark.parametrize("fmt", ["ls-json", "labelme", "coco"])
+def test_pack_survives_export_and_reimport(demo, tmp_path, fmt):
+    """Boxes come back to the same pixels through Label Studio, labelme and COCO."""
+    out = tmp_path / fmt
+    export_project(PCB, fmt, out, which=Which("gold"), workspace=demo)
+    with open_workspace(demo) as ws:
+        project = ws.project_by_name(PCB)
+        config = tmp_path / "config.xml"
+        config.write_text(project.config_xml)
+        media_root = Path(project.media_root)
+        before = {
+            Path(t.media).name: sorted(
+                (r.labels, round(r.x, 6), round(r.y, 6), round(r.width, 6), round(r.height, 6))
+                for a in ws.annotations_for_task(t.id, AnnotationKind.GOLD)
+                for r in a.regions
+            )
+            for t in ws.list_tasks(project.id)
+        }
+    target = tmp_path / "again.labelmate"
+    source = out / {"ls-json": "tasks.json", "coco": "result.json", "labelme": ""}[fmt]
+    report = import_files(
+        ImportRequest(
+            paths=[source],
+            project="Again",
+            config=config,
+            as_=ImportAs.parse("gold"),
+            # labelme's imagePath is relative to its JSON: the root must hold both.
+            media_root=Path(os.path.commonpath([media_root, out]))
+            if fmt == "labelme"
+            else media_root,
+        ),
+        target,
+    )
+    assert report.ok, report.lines()
+    with open_workspace(target) as ws:
+        project = ws.project_by_name("Again")
+        after = {
+            Path(t.media).name: sorted(
+                (r.labels, round(r.x, 6), round(r.y, 6), round(r.width, 6), round(r.height, 6))
+                for a in ws.annotations_for_task(t.id)
+                for r in a.regions
+            )
+            for t in ws.list_tasks(project.id)
+        }
+    assert after == before
