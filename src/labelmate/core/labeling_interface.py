@@ -238,6 +238,16 @@ class LabelingInterface:
         keys |= {c.options_data_key for c in self.controls if c.options_data_key}
         return frozenset(k for k in keys if k)
 
+    @property
+    def data_keys_read(self) -> frozenset[str]:
+        """Every task-data key any tag reads, headers included.
+
+        A task whose data has all of them needs no `check_task_data` call: a big
+        import tests this set once per task and builds messages only on a miss.
+        """
+        headers = {h.data_key for h in self.headers if h.data_key}
+        return self.required_data_keys | frozenset(headers)
+
     def check_task_data(self, data: Any, where: Location) -> list[Problem]:
         """Problems that stop one task from being shown with this config.
 

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 
 from labelmate.core.errors import Location, TaskDataError
 from labelmate.core.ids import AnnotationId, ProjectId, TaskId
-from labelmate.core.models import Annotation, Project, Task
+from labelmate.core.models import Annotation, Project, Task, canonical_json, hash_of_json
 from labelmate.core.regions import Region
 
 REGIONS: TypeAdapter[list[Region]] = TypeAdapter(list[Region])
@@ -80,12 +80,15 @@ def project_from_row(row: sqlite3.Row) -> Project:
 
 
 def task_params(task: Task) -> dict[str, Any]:
-    data = to_json(task.data, "data")
+    try:
+        data = canonical_json(task.data)
+    except (TypeError, ValueError) as exc:
+        raise TaskDataError(f"cannot be stored as JSON: {exc}", Location(field="data")) from exc
     return {
         "id": task.id,
         "project_id": task.project_id,
         "external_id": task.external_id,
-        "content_hash": task.content_hash(),
+        "content_hash": hash_of_json(data),
         "data": data,
         "media": task.media,
         "image_width": task.image_width,

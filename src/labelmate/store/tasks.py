@@ -9,12 +9,12 @@ as quick as page 1.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from labelmate.core.errors import NotFoundError, WorkspaceError
 from labelmate.core.ids import ProjectId, TaskId
-from labelmate.core.models import Task, TaskStatus, utcnow
+from labelmate.core.models import Task, TaskRecord, TaskStatus, utcnow
 from labelmate.store import rows
 from labelmate.store.transaction import Transactions
 
@@ -67,15 +67,56 @@ class TaskTable:
         fraction of a second, where one transaction per task would take minutes.
         """
         batch = list(tasks)
+        ids = self.insert_tasks(batch)
+        return [t.model_copy(update={"id": i}) for t, i in zip(batch, ids, strict=True)]
+
+    def insert_tasks(self, tasks: Sequence[Task]) -> list[TaskId]:
+        """:meth:`add_tasks` without copying every task to attach its id."""
         params: list[dict[str, Any]] = []
         seen: set[tuple[ProjectId, str]] = set()
-        for task in batch:
+        for task in tasks:
             key = (_project_of(task), task.external_id)
             if key in seen:
                 raise WorkspaceError(f"task {task.external_id!r} appears twice in one import")
             seen.add(key)
             params.append(rows.task_params(task))
-        if not batch:
+        return self._insert(params)
+
+    def insert_task_records(
+        self, project_id: ProjectId, records: Sequence[TaskRecord]
+    ) -> list[TaskId]:
+        """The bulk-import path: plain records in, new ids out, in order.
+
+        The records' values were checked by the caller; the table's own checks
+        (JSON validity, positive sizes, unique external ids) still guard the file.
+        """
+        now = utcnow().isoformat()
+        params = []
+        seen: set[str] = set()
+        for r in records:
+            if r.external_id in seen:
+                raise WorkspaceError(f"task {r.external_id!r} appears twice in one import")
+            seen.add(r.external_id)
+            params.append(
+                {
+                    "id": None,
+                    "project_id": project_id,
+                    "external_id": r.external_id,
+                    "content_hash": r.content_hash,
+                    "data": r.data_json,
+                    "media": r.media,
+                    "image_width": r.image_width,
+                    "image_height": r.image_height,
+                    "status": TaskStatus.TODO.value,
+                    "problems": rows.to_json(list(r.problems), "problems"),
+                    "created_at": now,
+                }
+            )
+        return self._insert(params)
+
+    def _insert(self, params: list[dict[str, Any]]) -> list[TaskId]:
+        """Append rows at the end of their projects' order; ids in input order."""
+        if not params:
             return []
         with self._tx() as conn:
             start: dict[ProjectId, int] = {}
@@ -90,17 +131,20 @@ class TaskTable:
                 conn.executemany(_INSERT, params)
             except sqlite3.IntegrityError as exc:
                 raise _explain_conflict(conn, params, start) from exc
-            ids: dict[tuple[ProjectId, int], TaskId] = {}
-            for pid, first in start.items():
-                for row in conn.execute(
-                    "SELECT id, position FROM tasks WHERE project_id = ? AND position >= ?",
-                    (pid, first),
-                ):
-                    ids[(pid, row["position"])] = TaskId(row["id"])
-        return [
-            t.model_copy(update={"id": ids[(p["project_id"], p["position"])]})
-            for t, p in zip(batch, params, strict=True)
-        ]
+            # Positions run on from `start` in input order, so each project's new
+            # ids, read back in position order, line up with its rows in `params`.
+            new_ids = {
+                pid: iter(
+                    TaskId(r[0])
+                    for r in conn.execute(
+                        "SELECT id FROM tasks WHERE project_id = ? AND position >= ?"
+                        " ORDER BY position",
+                        (pid, first),
+                    )
+                )
+                for pid, first in start.items()
+            }
+            return [next(new_ids[p["project_id"]]) for p in params]
 
     def task_identities(self, project_id: ProjectId) -> dict[str, tuple[TaskId, str]]:
         """external_id → (task id, content hash) for a whole project, in one query.

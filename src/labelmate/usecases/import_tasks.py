@@ -18,7 +18,14 @@ from pathlib import Path
 from labelmate.core.errors import InputError, LabelmateError, Location, Problem, Severity
 from labelmate.core.ids import TaskId
 from labelmate.core.labeling_interface import LabelingInterface, parse_labeling_config
-from labelmate.core.models import Annotation, AnnotationKind, Project, Task, content_hash
+from labelmate.core.models import (
+    Annotation,
+    AnnotationKind,
+    Project,
+    TaskRecord,
+    canonical_json,
+    hash_of_json,
+)
 from labelmate.io.formats import READERS, detect_format
 from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
 from labelmate.io.media import MediaResolver
@@ -217,15 +224,18 @@ def _store(
     assert project.id is not None
     known = ws.task_identities(project.id)
     project_root = Path(project.media_root) if project.media_root else resolver.root
-    new_tasks: list[Task] = []
+    new_records: list[TaskRecord] = []
     annotations_by_key: dict[str, list[ImportedAnnotation]] = {}
+    keys_read = interface.data_keys_read
     for item in result.tasks:
-        task = None if item.refused else _prepare_task(item, interface, resolver, project_root)
+        record = None
+        if not item.refused:
+            record = _prepare_task(item, interface, keys_read, resolver, project_root)
         report.problems.extend(item.problems)
-        if task is None or item.refused:
+        if record is None or item.refused:
             report.refused += 1
             continue
-        key = task.external_id
+        key = record.external_id
         if key in annotations_by_key:
             report.problems.append(
                 Problem(
@@ -235,17 +245,17 @@ def _store(
                 )
             )
         elif key not in known:
-            new_tasks.append(task.model_copy(update={"project_id": project.id}))
-        elif known[key][1] != task.content_hash():
-            ws.upsert_task(task.model_copy(update={"project_id": project.id}))
+            new_records.append(record)
+        elif known[key][1] != record.content_hash:
+            ws.upsert_task(record.to_task(project.id))
             report.updated += 1
         else:
             report.skipped += 1
         annotations_by_key.setdefault(key, []).extend(item.annotations)
-    stored = ws.add_tasks(new_tasks)
-    report.imported += len(stored)
+    new_ids = ws.insert_task_records(project.id, new_records)
+    report.imported += len(new_ids)
     ids = {key: value[0] for key, value in known.items()}
-    ids.update({t.external_id: t.id for t in stored if t.id is not None})
+    ids.update({r.external_id: i for r, i in zip(new_records, new_ids, strict=True)})
     reimported = [ids[k] for k in annotations_by_key if k in known]
     existing = {
         task_id: {_signature(a) for a in annotations}
@@ -268,49 +278,71 @@ def _store(
 def _prepare_task(
     item: ImportedTask,
     interface: LabelingInterface,
+    keys_read: frozenset[str],
     resolver: MediaResolver,
     project_root: Path,
-) -> Task:
-    problems = interface.check_task_data(item.data, item.where())
-    for problem in problems:
-        if problem.is_error:
-            item.refuse(problem.message)
-        else:
-            item.warn(problem.message)
+) -> TaskRecord | None:
+    """The task to store, or None with problems recorded on `item`."""
+    data = item.data
+    if not (isinstance(data, dict) and keys_read <= data.keys()):
+        for problem in interface.check_task_data(data, item.where()):
+            if problem.is_error:
+                item.refuse(problem.message)
+            else:
+                item.warn(problem.message)
+    if item.refused:
+        return None
     media: str | None = None
     size = item.image_size
-    if item.media is not None and not item.refused:
+    if item.media is not None:
         ref = resolver.resolve(item.media)
         if ref.refused:
             item.refuse(f"media '{item.media}' refused: {ref.problem}")
+            return None
+        assert ref.path is not None
+        media = _relative(ref.path, project_root)
+        if ref.problem:
+            item.warn(f"media '{item.media}': {ref.problem}; the task is marked")
         else:
-            assert ref.path is not None
-            media = _relative(ref.path, project_root)
-            if ref.problem:
-                item.warn(f"media '{item.media}': {ref.problem}; the task is marked")
-            else:
-                try:
-                    actual = resolver.image_size(ref.path)
-                except OSError as exc:
-                    item.warn(str(exc))
-                else:
-                    if size is not None and tuple(size) != actual:
-                        item.warn(
-                            f"the file says the image is {size[0]}×{size[1]} but "
-                            f"{ref.path.name} is {actual[0]}×{actual[1]} as displayed "
-                            "(EXIF orientation applied); regions keep the file's size"
-                        )
-                    else:
-                        size = actual
-    external_id = item.external_id or f"h:{content_hash(item.data)}"
-    return Task(
-        external_id=external_id,
-        data=item.data,
+            size = _checked_size(item, resolver, ref.path, size)
+    try:
+        blob = canonical_json(data)
+    except (TypeError, ValueError) as exc:
+        item.refuse(f"task data cannot be stored as JSON: {exc}", "data")
+        return None
+    digest = hash_of_json(blob)
+    return TaskRecord(
+        external_id=item.external_id or f"h:{digest}",
+        data=data,
+        data_json=blob,
+        content_hash=digest,
         media=media,
         image_width=size[0] if size else None,
         image_height=size[1] if size else None,
-        problems=[p.message for p in item.problems],
+        problems=tuple(p.message for p in item.problems),
     )
+
+
+def _checked_size(
+    item: ImportedTask,
+    resolver: MediaResolver,
+    path: Path,
+    declared: tuple[int, int] | None,
+) -> tuple[int, int] | None:
+    """The image's displayed size; a size the file declares wins, with a warning if off."""
+    try:
+        actual = resolver.image_size(path)
+    except OSError as exc:
+        item.warn(str(exc))
+        return declared
+    if declared is not None and tuple(declared) != actual:
+        item.warn(
+            f"the file says the image is {declared[0]}×{declared[1]} but {path.name} is "
+            f"{actual[0]}×{actual[1]} as displayed (EXIF orientation applied); regions keep "
+            "the file's size"
+        )
+        return declared
+    return actual
 
 
 def _relative(path: Path, root: Path) -> str:
