@@ -159,3 +159,22 @@ def test_pack_survives_export_and_reimport(demo, tmp_path, fmt):
             for t in ws.list_tasks(project.id)
         }
     assert after == before
+
+
+def test_paged_items_read_every_task_once_in_order(demo, monkeypatch):
+    from labelmate.usecases.export import PagedExportItems
+
+    monkeypatch.setattr(PagedExportItems, "PAGE", 5)
+    with open_workspace(demo) as ws:
+        project = ws.project_by_name(REVIEWS)
+        tasks = ws.list_tasks(project.id)
+        items = PagedExportItems(ws, project, tasks, Which("gold"), single=True)
+        assert len(items) == len(tasks) > 5
+        listed = [item.task.external_id for item in items]
+        assert listed == [t.external_id for t in tasks]
+        assert items[7].task.external_id == tasks[7].external_id
+        assert items[-1].task.external_id == tasks[-1].external_id
+        assert [i.task.external_id for i in items[3:8]] == [t.external_id for t in tasks[3:8]]
+        assert all(len(item.annotations) == 1 for item in items)
+        with pytest.raises(IndexError):
+            items[len(tasks)]

@@ -289,6 +289,16 @@ class Workspace(TaskTable):
                 out[TaskId(row["task_id"])].append(annotation)
         return out
 
+    def annotation_counts(self, project_id: ProjectId) -> dict[TaskId, int]:
+        """Per task, how many annotations are real work (not predictions, not skipped)."""
+        cur = self._conn.execute(
+            "SELECT a.task_id, COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id"
+            " WHERE t.project_id = ? AND a.kind <> 'prediction' AND a.was_cancelled = 0"
+            " GROUP BY a.task_id",
+            (project_id,),
+        )
+        return {TaskId(r[0]): r[1] for r in cur}
+
     def update_annotation(self, annotation: Annotation) -> Annotation:
         """Save a changed annotation; returns it with ``updated_at`` bumped to now.
 

@@ -8,10 +8,10 @@ and asks, instead of silently taking the oldest or the newest (formats.md §8.12
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from labelmate.core.errors import InputError, NotFoundError, Problem
 from labelmate.core.labeling_interface import parse_labeling_config
@@ -19,6 +19,7 @@ from labelmate.core.models import Annotation, AnnotationKind, Project, Task
 from labelmate.io.atomic import staging_dir
 from labelmate.io.formats import SINGLE_ANNOTATION_FORMATS, WRITERS
 from labelmate.io.interchange import ExportItem, WriteContext
+from labelmate.store import Workspace
 from labelmate.usecases.workspace import open_workspace
 
 
@@ -88,6 +89,7 @@ def export_project(
 ) -> ExportReport:
     if fmt not in WRITERS:
         raise InputError(f"unknown export format '{fmt}'; use one of {', '.join(WRITERS)}")
+    report = ExportReport(project=project_name, format=fmt, out_dir=out_dir)
     with open_workspace(workspace) as ws:
         project = ws.project_by_name(project_name)
         if project is None:
@@ -97,14 +99,23 @@ def export_project(
         interface = parse_labeling_config(project.config_xml, source=f"project '{project.name}'")
         interface.raise_for_errors()
         tasks = ws.list_tasks(project.id)
-        annotations = ws.annotations_for_tasks(t.id for t in tasks if t.id is not None)
-    items = _select(project, tasks, annotations, fmt, which)
-    report = ExportReport(project=project.name, format=fmt, out_dir=out_dir)
-    with staging_dir(out_dir) as stage:
-        # Writers that store relative paths (labelme's imagePath) need the final folder.
-        settings = {"dest_dir": out_dir.resolve(), **(options or {})}
-        ctx = WriteContext(project, interface, stage, settings, progress)
-        result = WRITERS[fmt](items, ctx)
+        single = fmt in SINGLE_ANNOTATION_FORMATS
+        if single and which is None:
+            counts = ws.annotation_counts(project.id)
+            crowded = [t.external_id for t in tasks if counts.get(t.id, 0) > 1]  # type: ignore[arg-type]
+            if crowded:
+                raise InputError(
+                    f"{fmt} holds one annotation per item, and {len(crowded)} tasks have "
+                    f"several (first: '{crowded[0]}'); choose with --which mine, gold, latest "
+                    "or author:NAME"
+                )
+            which = Which("latest")
+        items = PagedExportItems(ws, project, tasks, which, single)
+        with staging_dir(out_dir) as stage:
+            # Writers that store relative paths (labelme's imagePath) need the final folder.
+            settings = {"dest_dir": out_dir.resolve(), **(options or {})}
+            ctx = WriteContext(project, interface, stage, settings, progress)
+            result = WRITERS[fmt](items, ctx)
     report.files = [out_dir / f for f in result.files]
     report.tasks = result.exported_tasks
     report.regions = result.exported_regions
@@ -112,40 +123,67 @@ def export_project(
     return report
 
 
-def _select(
-    project: Project,
-    tasks: list[Task],
-    annotations: dict[Any, list[Annotation]],
-    fmt: str,
-    which: Which | None,
-) -> list[ExportItem]:
-    root = Path(project.media_root) if project.media_root else None
-    single = fmt in SINGLE_ANNOTATION_FORMATS
-    if single and which is None:
-        crowded = [
-            t.external_id
-            for t in tasks
-            if len(Which("latest").candidates(annotations.get(t.id, []))) > 1
-        ]
-        if crowded:
-            raise InputError(
-                f"{fmt} holds one annotation per item, and {len(crowded)} tasks have several "
-                f"(first: '{crowded[0]}'); choose with --which mine, gold, latest or author:NAME"
-            )
-        which = Which("latest")
-    items = []
-    for task in tasks:
-        own = annotations.get(task.id, [])
-        if single:
-            assert which is not None
-            chosen = which.choose(own)
+class PagedExportItems(Sequence[ExportItem]):
+    """The export's items, read from the workspace a page of tasks at a time.
+
+    Holding every annotation of a big project as models at once cost more time
+    (allocation) and memory than the export itself; a writer iterates pages and
+    only the current page's annotations are alive.
+    """
+
+    PAGE = 500
+
+    def __init__(
+        self,
+        ws: Workspace,
+        project: Project,
+        tasks: list[Task],
+        which: Which | None,
+        single: bool,
+    ) -> None:
+        self._ws, self._tasks, self._which, self._single = ws, tasks, which, single
+        self._root = Path(project.media_root) if project.media_root else None
+        self._page_start = -1
+        self._page: list[ExportItem] = []
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    @overload
+    def __getitem__(self, index: int) -> ExportItem: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ExportItem]: ...
+    def __getitem__(self, index: int | slice) -> ExportItem | list[ExportItem]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        start = index - index % self.PAGE
+        if start != self._page_start:
+            self._page, self._page_start = self._load(start), start
+        return self._page[index - start]
+
+    def __iter__(self) -> Iterator[ExportItem]:
+        for start in range(0, len(self), self.PAGE):
+            yield from self._load(start)
+
+    def _load(self, start: int) -> list[ExportItem]:
+        page = self._tasks[start : start + self.PAGE]
+        annotations = self._ws.annotations_for_tasks(t.id for t in page if t.id is not None)
+        return [self._item(task, annotations.get(task.id, [])) for task in page]  # type: ignore[arg-type]
+
+    def _item(self, task: Task, own: list[Annotation]) -> ExportItem:
+        if self._single:
+            assert self._which is not None
+            chosen = self._which.choose(own)
             picked = [chosen] if chosen else []
-        elif which is not None:
-            picked = which.candidates(own)
+        elif self._which is not None:
+            picked = self._which.candidates(own)
         else:
             picked = own
         image = None
         if task.media:
-            image = root / task.media if root is not None else Path(task.media)
-        items.append(ExportItem(task=task, annotations=picked, image_path=image))
-    return items
+            image = self._root / task.media if self._root is not None else Path(task.media)
+        return ExportItem(task=task, annotations=picked, image_path=image)
