@@ -87,35 +87,49 @@ def export_project(
     options: dict[str, Any] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> ExportReport:
+    """Open the workspace at `workspace` (default: the user's) and export from it."""
+    with open_workspace(workspace) as ws:
+        return export_from(ws, project_name, fmt, out_dir, which, options, progress)
+
+
+def export_from(
+    ws: Workspace,
+    project_name: str,
+    fmt: str,
+    out_dir: Path,
+    which: Which | None = None,
+    options: dict[str, Any] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ExportReport:
+    """Export from an open workspace (the app holds one open; the CLI opens its own)."""
     if fmt not in WRITERS:
         raise InputError(f"unknown export format '{fmt}'; use one of {', '.join(WRITERS)}")
     report = ExportReport(project=project_name, format=fmt, out_dir=out_dir)
-    with open_workspace(workspace) as ws:
-        project = ws.project_by_name(project_name)
-        if project is None:
-            names = ", ".join(p.name for p in ws.list_projects()) or "none yet"
-            raise NotFoundError(f"no project named '{project_name}' (projects: {names})")
-        assert project.id is not None
-        interface = parse_labeling_config(project.config_xml, source=f"project '{project.name}'")
-        interface.raise_for_errors()
-        tasks = ws.list_tasks(project.id)
-        single = fmt in SINGLE_ANNOTATION_FORMATS
-        if single and which is None:
-            counts = ws.annotation_counts(project.id)
-            crowded = [t.external_id for t in tasks if counts.get(t.id, 0) > 1]  # type: ignore[arg-type]
-            if crowded:
-                raise InputError(
-                    f"{fmt} holds one annotation per item, and {len(crowded)} tasks have "
-                    f"several (first: '{crowded[0]}'); choose with --which mine, gold, latest "
-                    "or author:NAME"
-                )
-            which = Which("latest")
-        items = PagedExportItems(ws, project, tasks, which, single)
-        with staging_dir(out_dir) as stage:
-            # Writers that store relative paths (labelme's imagePath) need the final folder.
-            settings = {"dest_dir": out_dir.resolve(), **(options or {})}
-            ctx = WriteContext(project, interface, stage, settings, progress)
-            result = WRITERS[fmt](items, ctx)
+    project = ws.project_by_name(project_name)
+    if project is None:
+        names = ", ".join(p.name for p in ws.list_projects()) or "none yet"
+        raise NotFoundError(f"no project named '{project_name}' (projects: {names})")
+    assert project.id is not None
+    interface = parse_labeling_config(project.config_xml, source=f"project '{project.name}'")
+    interface.raise_for_errors()
+    tasks = ws.list_tasks(project.id)
+    single = fmt in SINGLE_ANNOTATION_FORMATS
+    if single and which is None:
+        counts = ws.annotation_counts(project.id)
+        crowded = [t.external_id for t in tasks if counts.get(t.id, 0) > 1]  # type: ignore[arg-type]
+        if crowded:
+            raise InputError(
+                f"{fmt} holds one annotation per item, and {len(crowded)} tasks have "
+                f"several (first: '{crowded[0]}'); choose with --which mine, gold, latest "
+                "or author:NAME"
+            )
+        which = Which("latest")
+    items = PagedExportItems(ws, project, tasks, which, single)
+    with staging_dir(out_dir) as stage:
+        # Writers that store relative paths (labelme's imagePath) need the final folder.
+        settings = {"dest_dir": out_dir.resolve(), **(options or {})}
+        ctx = WriteContext(project, interface, stage, settings, progress)
+        result = WRITERS[fmt](items, ctx)
     report.files = [out_dir / f for f in result.files]
     report.tasks = result.exported_tasks
     report.regions = result.exported_regions

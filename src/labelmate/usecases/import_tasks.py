@@ -112,28 +112,36 @@ class ImportRequest:
 def import_files(
     request: ImportRequest, workspace: Path | None, progress: Progress | None = None
 ) -> ImportReport:
+    """Open the workspace at `workspace` (default: the user's) and import into it."""
+    with open_workspace(workspace) as ws:
+        return import_into(ws, request, progress)
+
+
+def import_into(
+    ws: Workspace, request: ImportRequest, progress: Progress | None = None
+) -> ImportReport:
+    """Import into an open workspace (the app holds one open; the CLI opens its own)."""
     report = ImportReport(project=request.project)
     config_xml = _read_text(request.config) if request.config else None
     rubric = load_rubric(request.rubric).require() if request.rubric else None
-    with open_workspace(workspace) as ws:
+    project = ws.project_by_name(request.project)
+    if project is not None and config_xml is not None and config_xml != project.config_xml:
+        raise InputError(
+            f"project '{project.name}' already has a different labeling config; "
+            "import without --config, or into a new project",
+            Location(file=str(request.config)),
+        )
+    for path in request.paths:
+        file_report = _import_one(ws, request, path, project, config_xml, progress)
+        report.files.append(file_report)
         project = ws.project_by_name(request.project)
-        if project is not None and config_xml is not None and config_xml != project.config_xml:
-            raise InputError(
-                f"project '{project.name}' already has a different labeling config; "
-                "import without --config, or into a new project",
-                Location(file=str(request.config)),
+    if project is not None and rubric is not None and project.rubric_id != rubric.id:
+        assert request.rubric is not None
+        ws.update_project(
+            project.model_copy(
+                update={"rubric_id": rubric.id, "rubric_yaml": _read_text(request.rubric)}
             )
-        for path in request.paths:
-            file_report = _import_one(ws, request, path, project, config_xml, progress)
-            report.files.append(file_report)
-            project = ws.project_by_name(request.project)
-        if project is not None and rubric is not None and project.rubric_id != rubric.id:
-            assert request.rubric is not None
-            ws.update_project(
-                project.model_copy(
-                    update={"rubric_id": rubric.id, "rubric_yaml": _read_text(request.rubric)}
-                )
-            )
+        )
     return report
 
 
