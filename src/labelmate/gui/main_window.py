@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from labelmate import __version__
 from labelmate.core.ids import ProjectId
 from labelmate.core.models import Project, TaskStatus
+from labelmate.gui.dialogs.export_dialog import ExportDialog, run_export
+from labelmate.gui.dialogs.import_dialog import ImportDialog, run_import
 from labelmate.gui.panels.task_preview import TaskPreview
 from labelmate.gui.task_list_model import TaskListModel
 from labelmate.store import Workspace
@@ -86,6 +88,13 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.import_action = QAction("&Import tasks…", self, shortcut=QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self._import)
+        file_menu.addAction(self.import_action)
+        self.export_action = QAction("&Export project…", self, shortcut=QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self._export)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -136,6 +145,35 @@ class MainWindow(QMainWindow):
         task = self.task_model.task_at(rows[0].row()) if rows else None
         self.preview.show_task(self.current_project(), task)
 
+    def _project_names(self) -> list[str]:
+        return [p.name for p in self._projects.values()]
+
+    def _import(self) -> None:
+        current = self.current_project()
+        dialog = ImportDialog(self._project_names(), current.name if current else None, self)
+        if dialog.exec() != ImportDialog.DialogCode.Accepted:
+            return
+        request = dialog.request()
+        if run_import(self, self._ws, request) is not None:
+            self._load_projects()
+            self._select_project(request.project)
+
+    def _export(self) -> None:
+        current = self.current_project()
+        if current is None:
+            QMessageBox.information(self, "Export", "There is no project to export yet.")
+            return
+        dialog = ExportDialog(self._project_names(), current.name, self)
+        if dialog.exec() == ExportDialog.DialogCode.Accepted:
+            run_export(self, self._ws, dialog)
+
+    def _select_project(self, name: str) -> None:
+        for i in range(self.project_list.count()):
+            pid = self.project_list.item(i).data(Qt.ItemDataRole.UserRole)
+            if self._projects[pid].name == name:
+                self.project_list.setCurrentRow(i)
+                return
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -154,13 +192,10 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         wanted = initial_project or settings.value("main_window/last_project")
-        row = 0
-        for i in range(self.project_list.count()):
-            pid = self.project_list.item(i).data(Qt.ItemDataRole.UserRole)
-            if self._projects[pid].name == wanted:
-                row = i
         if self.project_list.count():
-            self.project_list.setCurrentRow(row)
+            self.project_list.setCurrentRow(0)
+            if isinstance(wanted, str):
+                self._select_project(wanted)
 
     def closeEvent(self, event) -> None:
         settings = QSettings()
