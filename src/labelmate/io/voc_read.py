@@ -3,8 +3,7 @@
 VOC files come from anywhere, so they are parsed like configs are
 (`labelmate.core.xml_tree`): expat directly, DOCTYPE and entity declarations
 refused (billion laughs, XXE), every element keeping its line so messages say
-where to look. `core.xml_tree.XmlNode` keeps no text content, which VOC is made
-of, hence the small tree builder here.
+where to look.
 
 Coordinates: see `labelmate.io.voc` — 0-based pixel edges by default,
 `one_based=True` for the devkit's 1-based inclusive indices.
@@ -13,12 +12,11 @@ Coordinates: see `labelmate.io.voc` — 0-based pixel edges by default,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
-from xml.parsers import expat
 
 from labelmate.core.errors import InputError, Location, Problem, Severity
 from labelmate.core.regions import Box
+from labelmate.core.xml_tree import XmlNode, read_tree
 from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
 from labelmate.io.media import MediaRef, MediaResolver
 from labelmate.io.per_image import (
@@ -38,67 +36,11 @@ MAX_DEPTH = 50
 _IMAGE_FOLDERS = (".", "../JPEGImages", "../images", "..", "../Images")
 
 
-@dataclass(slots=True)
-class Node:
-    tag: str
-    line: int
-    column: int
-    text: str = ""
-    children: list[Node] = field(default_factory=list)
-
-    def find(self, tag: str) -> Node | None:
-        return next((c for c in self.children if c.tag == tag), None)
-
-    def text_of(self, tag: str) -> str | None:
-        child = self.find(tag)
-        return child.text.strip() if child is not None else None
-
-
-def parse_xml(text: str, source: str) -> Node:
-    """A tree of `Node`s with text and start-tag positions; InputError with a line otherwise."""
-
-    def fail(message: str, line: int | None, column: int | None) -> InputError:
-        return InputError(message, Location(file=source, line=line, column=column))
-
-    parser = expat.ParserCreate("utf-8")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    stack: list[Node] = []
-    roots: list[Node] = []
-
-    def here() -> tuple[int, int]:
-        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
-
-    def start(tag: str, _attrs: dict[str, str]) -> None:
-        if len(stack) >= MAX_DEPTH:
-            raise fail(f"tags are nested more than {MAX_DEPTH} levels deep", *here())
-        node = Node(tag, *here())
-        (stack[-1].children if stack else roots).append(node)
-        stack.append(node)
-
-    def end(_tag: str) -> None:
-        stack.pop()
-
-    def chars(data: str) -> None:
-        if stack:
-            stack[-1].text += data
-
-    def refuse(*_args: object) -> None:
-        raise fail("DOCTYPE and entity declarations are not allowed in a VOC file", *here())
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    try:
-        parser.Parse(text.encode("utf-8", "surrogatepass"), True)
-    except expat.ExpatError as err:
-        message = expat.errors.messages.get(err.code, str(err)) if err.code else str(err)
-        raise fail(f"XML syntax error: {message}", err.lineno, err.offset + 1) from None
-    if not roots:  # pragma: no cover - expat reports "no element found" first
-        raise fail("the file has no tags", 1, 1)
-    return roots[0]
+def parse_xml(text: str, source: str) -> XmlNode:
+    """A tree with text and start-tag positions; InputError with a line otherwise."""
+    return read_tree(
+        text, source, what="VOC file", error=InputError, keep_text=True, max_depth=MAX_DEPTH
+    )
 
 
 def read_voc(path: Path, ctx: ReadContext, *, one_based: bool = False) -> ReadResult:
@@ -148,7 +90,7 @@ def _find_image(media: MediaResolver, folder: Path, filename: str) -> MediaRef:
 
 
 def _read_task(
-    root: Node,
+    root: XmlNode,
     file: Path,
     task: ImportedTask,
     targets: ImageTargets,
@@ -220,7 +162,7 @@ def _number(text: str | None) -> float | None:
 
 
 def _read_object(
-    obj: Node, where: str, task: ImportedTask, one_based: bool
+    obj: XmlNode, where: str, task: ImportedTask, one_based: bool
 ) -> tuple[str, float, float, float, float, dict[str, object]] | None:
     label = obj.text_of("name")
     if not label:
