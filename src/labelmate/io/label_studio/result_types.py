@@ -5,21 +5,10 @@ Shared by the reading and the writing side of :mod:`results`.
 
 from __future__ import annotations
 
-IMAGE_TYPES = frozenset(
-    {"rectanglelabels", "rectangle", "polygonlabels", "polygon", "keypointlabels", "keypoint"}
-)
-REGION_OF_TYPE = {
-    "rectanglelabels": "box",
-    "rectangle": "box",
-    "polygonlabels": "polygon",
-    "polygon": "polygon",
-    "keypointlabels": "keypoint",
-    "keypoint": "keypoint",
-    "labels": "span",
-    "choices": "choices",
-    "textarea": "text",
-    "rating": "rating",
-}
+from labelmate.core.labeling_interface import IMAGE_CONTROL_TYPES, REGION_TYPES
+
+IMAGE_TYPES = IMAGE_CONTROL_TYPES
+REGION_OF_TYPE = REGION_TYPES  # result type → region type, as the config parser maps controls
 DEFAULT_TYPE = {
     "box": "rectanglelabels",
     "polygon": "polygonlabels",
