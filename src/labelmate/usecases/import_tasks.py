@@ -26,9 +26,11 @@ from labelmate.core.models import (
     canonical_json,
     hash_of_json,
 )
+from labelmate.core.regions import Region
 from labelmate.io.formats import READERS, detect_format
 from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
 from labelmate.io.media import MediaResolver
+from labelmate.io.per_image import MAX_IMAGE_SIDE
 from labelmate.io.rubric_file import load_rubric
 from labelmate.store import Workspace
 from labelmate.usecases.workspace import open_workspace
@@ -233,7 +235,8 @@ def _store(
     known = ws.task_identities(project.id)
     project_root = Path(project.media_root) if project.media_root else resolver.root
     new_records: list[TaskRecord] = []
-    annotations_by_key: dict[str, list[ImportedAnnotation]] = {}
+    annotations_by_key: dict[str, list[tuple[ImportedTask, ImportedAnnotation]]] = {}
+    changed: set[str] = set()  # known tasks whose data this import replaced
     keys_read = interface.data_keys_read
     for item in result.tasks:
         record = None
@@ -256,24 +259,35 @@ def _store(
             new_records.append(record)
         elif known[key][1] != record.content_hash:
             ws.upsert_task(record.to_task(project.id))
+            changed.add(key)
             report.updated += 1
         else:
             report.skipped += 1
-        annotations_by_key.setdefault(key, []).extend(item.annotations)
+        annotations_by_key.setdefault(key, []).extend((item, a) for a in item.annotations)
     new_ids = ws.insert_task_records(project.id, new_records)
     report.imported += len(new_ids)
     ids = {key: value[0] for key, value in known.items()}
     ids.update({r.external_id: i for r, i in zip(new_records, new_ids, strict=True)})
     reimported = [ids[k] for k in annotations_by_key if k in known]
-    existing = {
-        task_id: {_signature(a) for a in annotations}
-        for task_id, annotations in ws.annotations_for_tasks(reimported).items()
-    }
+    stored = ws.annotations_for_tasks(reimported)
+    existing = {task_id: {_signature(a) for a in anns} for task_id, anns in stored.items()}
+    for key in changed:
+        if stored.get(ids[key]):
+            first = next(item for item, _ in annotations_by_key[key])
+            report.problems.append(
+                Problem(
+                    Severity.WARNING,
+                    f"task '{key}' is already in the project with other data; its data was "
+                    f"replaced, and its {len(stored[ids[key]])} earlier annotation(s) were made "
+                    "on the old data: check them (or import into a new project)",
+                    first.where(),
+                )
+            )
     fresh: list[Annotation] = []
     for key, imported in annotations_by_key.items():
         task_id = ids[key]
         signatures = existing.setdefault(task_id, set())
-        for annotation in _annotations(imported, task_id, as_):
+        for annotation in _annotations(imported, task_id, as_, interface, report):
             signature = _signature(annotation)
             if signature in signatures:
                 report.annotations_skipped += 1
@@ -315,20 +329,40 @@ def _prepare_task(
             size = _checked_size(item, resolver, ref.path, size)
     try:
         blob = canonical_json(data)
-    except (TypeError, ValueError) as exc:
-        item.refuse(f"task data cannot be stored as JSON: {exc}", "data")
+        digest = hash_of_json(blob)  # encodes to UTF-8: fails on lone surrogates
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        item.refuse(f"task data cannot be stored: {_first_line(exc)}", "data")
         return None
-    digest = hash_of_json(blob)
+    external_id = item.external_id or f"h:{digest}"
+    if not _storable_text(external_id):
+        item.refuse("the task id is not valid text (a lone surrogate)", "id")
+        return None
+    if size is not None and not all(isinstance(v, int) and 0 < v <= MAX_IMAGE_SIDE for v in size):
+        item.warn(f"image size {size[0]}×{size[1]} is not plausible; ignored")
+        size = None
     return TaskRecord(
-        external_id=item.external_id or f"h:{digest}",
+        external_id=external_id,
         data=data,
         data_json=blob,
         content_hash=digest,
         media=media,
         image_width=size[0] if size else None,
         image_height=size[1] if size else None,
-        problems=tuple(p.message for p in item.problems),
+        problems=tuple(_safe_text(p.message) for p in item.problems),
     )
+
+
+def _safe_text(text: str) -> str:
+    """Messages may quote bad input; lone surrogates become escapes so they can be stored."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _storable_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _checked_size(
@@ -361,10 +395,14 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _annotations(
-    imported: list[ImportedAnnotation], task_id: TaskId, as_: ImportAs
+    imported: list[tuple[ImportedTask, ImportedAnnotation]],
+    task_id: TaskId,
+    as_: ImportAs,
+    interface: LabelingInterface,
+    report: FileReport,
 ) -> list[Annotation]:
     out = []
-    for ann in imported:
+    for item, ann in imported:
         if ann.kind in (AnnotationKind.GOLD, AnnotationKind.PREDICTION):
             # The file says what these are (ground_truth, predictions); --as does not apply.
             kind, author = ann.kind, ann.author or ann.kind.value
@@ -376,20 +414,64 @@ def _annotations(
             extra["created_at"] = ann.created_at
         if ann.updated_at is not None:
             extra["updated_at"] = ann.updated_at
-        out.append(
-            Annotation(
+        regions = _regions_of_the_config(ann.regions, interface, item, report)
+        try:
+            annotation = Annotation(
                 task_id=task_id,
                 author=author,
                 kind=kind,
-                regions=ann.regions,
+                regions=regions,
                 lead_time=ann.lead_time,
                 was_cancelled=ann.was_cancelled,
                 model_version=ann.model_version,
                 score=ann.score,
                 **extra,
             )
-        )
+            annotation.model_dump_json().encode("utf-8")  # storable: no lone surrogates
+        except (ValueError, UnicodeError) as exc:
+            report.problems.append(
+                Problem(
+                    Severity.WARNING, f"annotation not stored: {_first_line(exc)}", item.where()
+                )
+            )
+            continue
+        out.append(annotation)
     return out
+
+
+def _regions_of_the_config(
+    regions: list[Region],
+    interface: LabelingInterface,
+    item: ImportedTask,
+    report: FileReport,
+) -> list[Region]:
+    """Regions whose control the project's config has; the others are dropped, said once.
+
+    A result from a control the config lacks could never be shown or edited, and
+    an export would carry a `from_name` Label Studio rejects.
+    """
+    kept, dropped = [], {}
+    for region in regions:
+        control = interface.control(region.control)
+        if control is None or region.type != control.region_type:
+            dropped[region.control] = dropped.get(region.control, 0) + 1
+        else:
+            kept.append(region)
+    for name, count in dropped.items():
+        known = ", ".join(c.name for c in interface.controls)
+        report.problems.append(
+            Problem(
+                Severity.WARNING,
+                f"{count} result(s) of '{name}' dropped: the project's config has no such "
+                f"control of that kind (controls: {known})",
+                item.where(),
+            )
+        )
+    return kept
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _signature(annotation: Annotation) -> str:

@@ -17,6 +17,7 @@ from labelmate.core.errors import InputError, Location
 from labelmate.core.labeling_interface import LabelingInterface
 from labelmate.io.interchange import ReadContext
 from labelmate.io.media import IMAGE_SUFFIXES
+from labelmate.io.per_image import MAX_IMAGE_SIDE
 
 PROGRESS_EVERY = 1000
 _LS_MEDIA_PREFIXES = ("/data/local-files/", "/data/upload/")
@@ -191,9 +192,9 @@ def number(value: Any) -> float | None:
 
 
 def positive_size(value: Any) -> int | None:
-    """An image dimension: a positive whole number (2048 or 2048.0), else None."""
+    """An image dimension: a plausible positive whole number (2048 or 2048.0), else None."""
     n = number(value)
-    if n is None or n <= 0 or not n.is_integer():
+    if n is None or n <= 0 or not n.is_integer() or n > MAX_IMAGE_SIDE:
         return None
     return int(n)
 

@@ -147,7 +147,7 @@ def _size_for(
     task: ImportedTask, item: dict[str, Any], field: str, ctx: ReadContext
 ) -> tuple[int, int] | None:
     """The size for an image entry; the task keeps the first one declared (or read)."""
-    if item["type"] not in IMAGE_TYPES:
+    if not isinstance(item["type"], str) or item["type"] not in IMAGE_TYPES:
         return None
     declared = declared_size(item)
     if declared is not None:

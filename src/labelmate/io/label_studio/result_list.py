@@ -61,7 +61,7 @@ def results_to_regions(
                     deferred.append((k, item))
                     continue
                 text = text_for(item.get("to_name"))
-            elif rtype not in _SUPPORTED:
+            elif not isinstance(rtype, str) or rtype not in _SUPPORTED:
                 unsupported = unsupported if unsupported is not None else Counter()
                 unsupported[str(rtype)[:40]] += 1
                 continue

@@ -91,18 +91,23 @@ _KNOWN_VALUE_KEYS: dict[str, frozenset[str]] = {
 
 def needs_image_size(item: Any) -> bool:
     """True for an image result that declares no usable `original_width/height`."""
+    return _is_image_result(item) and (
+        positive_size(item.get("original_width")) is None
+        or positive_size(item.get("original_height")) is None
+    )
+
+
+def _is_image_result(item: Any) -> bool:
+    """A dict whose `type` is an image result type (a non-string type is not one)."""
     return (
         isinstance(item, dict)
-        and item.get("type") in IMAGE_TYPES
-        and (
-            positive_size(item.get("original_width")) is None
-            or positive_size(item.get("original_height")) is None
-        )
+        and isinstance(item.get("type"), str)
+        and (item["type"] in IMAGE_TYPES)
     )
 
 
 def declared_size(item: Any) -> tuple[int, int] | None:
-    if not isinstance(item, dict) or item.get("type") not in IMAGE_TYPES:
+    if not _is_image_result(item):
         return None
     w, h = positive_size(item.get("original_width")), positive_size(item.get("original_height"))
     return (w, h) if w is not None and h is not None else None
