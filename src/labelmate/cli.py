@@ -262,7 +262,7 @@ def _export(args: argparse.Namespace) -> int:
     )
     for line in report.lines():
         print(line)
-    return EXIT_OK
+    return EXIT_OK if report.ok else EXIT_ERROR
 
 
 def _rubric_check(files: list[Path], strict: bool) -> int:

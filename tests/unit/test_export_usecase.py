@@ -178,3 +178,27 @@ def test_paged_items_read_every_task_once_in_order(demo, monkeypatch):
         assert all(len(item.annotations) == 1 for item in items)
         with pytest.raises(IndexError):
             items[len(tasks)]
+
+
+def test_several_matching_annotations_are_reported_not_silently_resolved(demo, tmp_path):
+    with open_workspace(demo) as ws:
+        project = ws.project_by_name(PCB)
+        task = ws.list_tasks(project.id)[0]
+        extra = ws.add_annotation(
+            Annotation(task_id=task.id, author="x", kind=AnnotationKind.GOLD, regions=[])
+        )
+    try:
+        report = export_project(PCB, "coco", tmp_path, which=Which("gold"), workspace=demo)
+        (warning,) = [p for p in report.problems if "several annotations" in p.message]
+        assert task.external_id in warning.message and "most recently updated" in warning.message
+    finally:
+        with open_workspace(demo) as ws:
+            ws.delete_annotation(extra.id)
+
+
+def test_an_export_into_a_file_is_a_clear_error(demo, tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("not a folder")
+    with pytest.raises(InputError, match="cannot write the export there"):
+        export_project(PCB, "coco", target, which=Which("gold"), workspace=demo)
+    assert target.read_text() == "not a folder"

@@ -172,3 +172,20 @@ def test_gold_import_marks_every_annotation_gold(ws_path, tmp_path):
 def test_as_option_rejects_nonsense():
     with pytest.raises(Exception, match="mine, gold or peer:NAME"):
         ImportAs.parse("boss")
+
+
+def test_a_bad_later_path_keeps_the_earlier_files_and_their_summary(ws_path, tmp_path):
+    media = _street_images(tmp_path / "media")
+    report = import_files(
+        ImportRequest(
+            paths=[LS / "tasks.json", tmp_path / "missing.json"],
+            project="Street",
+            config=CONFIGS / "config_image_boxes.xml",
+            media_root=media,
+        ),
+        ws_path,
+    )
+    first, second = report.files
+    assert first.imported == 3 and not first.failed
+    assert second.failed and "no such file" in second.problems[0].message
+    assert not report.ok

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
-from labelmate.core.errors import InputError, NotFoundError, Problem
+from labelmate.core.errors import InputError, Location, NotFoundError, Problem, Severity
 from labelmate.core.labeling_interface import parse_labeling_config
 from labelmate.core.models import Annotation, AnnotationKind, Project, Task
 from labelmate.io.atomic import staging_dir
@@ -66,6 +66,10 @@ class ExportReport:
     tasks: int = 0
     regions: int = 0
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
 
     def lines(self) -> list[str]:
         out = [
@@ -125,15 +129,29 @@ def export_from(
             )
         which = Which("latest")
     items = PagedExportItems(ws, project, tasks, which, single)
-    with staging_dir(out_dir) as stage:
-        # Writers that store relative paths (labelme's imagePath) need the final folder.
-        settings = {"dest_dir": out_dir.resolve(), **(options or {})}
-        ctx = WriteContext(project, interface, stage, settings, progress)
-        result = WRITERS[fmt](items, ctx)
+    try:
+        with staging_dir(out_dir) as stage:
+            # Writers that store relative paths (labelme's imagePath) need the final folder.
+            settings = {"dest_dir": out_dir.resolve(), **(options or {})}
+            ctx = WriteContext(project, interface, stage, settings, progress)
+            result = WRITERS[fmt](items, ctx)
+    except (FileExistsError, NotADirectoryError, PermissionError, FileNotFoundError) as exc:
+        raise InputError(
+            f"cannot write the export there: {exc.strerror or exc}", Location(file=str(out_dir))
+        ) from None
     report.files = [out_dir / f for f in result.files]
     report.tasks = result.exported_tasks
     report.regions = result.exported_regions
-    report.problems = result.problems
+    report.problems = list(result.problems)
+    if items.ambiguous:
+        first = items.ambiguous[0]
+        report.problems.append(
+            Problem(
+                Severity.WARNING,
+                f"{len(items.ambiguous)} task(s) have several annotations matching --which "
+                f"{which} (first: '{first}'); the most recently updated of each was exported",
+            )
+        )
     return report
 
 
@@ -159,6 +177,12 @@ class PagedExportItems(Sequence[ExportItem]):
         self._root = Path(project.media_root) if project.media_root else None
         self._page_start = -1
         self._page: list[ExportItem] = []
+        self._ambiguous: dict[str, None] = {}  # tasks where `which` matched several
+
+    @property
+    def ambiguous(self) -> list[str]:
+        """External ids of tasks where `which` matched several annotations."""
+        return list(self._ambiguous)
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -193,6 +217,8 @@ class PagedExportItems(Sequence[ExportItem]):
             assert self._which is not None
             chosen = self._which.choose(own)
             picked = [chosen] if chosen else []
+            if len(self._which.candidates(own)) > 1:
+                self._ambiguous[task.external_id] = None
         elif self._which is not None:
             picked = self._which.candidates(own)
         else:

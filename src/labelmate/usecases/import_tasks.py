@@ -155,10 +155,16 @@ def _import_one(
     config_xml: str | None,
     progress: Progress | None,
 ) -> FileReport:
-    fmt = request.format or detect_format(path)
-    report = FileReport(path=path, format=fmt)
-    if fmt not in READERS:
-        raise InputError(f"unknown format '{fmt}'; use one of {', '.join(sorted(READERS))}")
+    report = FileReport(path=path, format=request.format or "?")
+    try:
+        fmt = request.format or detect_format(path)
+        if fmt not in READERS:
+            raise InputError(f"unknown format '{fmt}'; use one of {', '.join(sorted(READERS))}")
+    except LabelmateError as exc:  # this file fails; the files before it stay imported
+        report.failed = True
+        report.problems.extend(_as_problems(exc, path))
+        return report
+    report.format = fmt
     root = (request.media_root or (path if path.is_dir() else path.parent)).resolve()
     resolver = MediaResolver(root)
     known_xml = project.config_xml if project is not None else config_xml
