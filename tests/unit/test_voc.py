@@ -300,3 +300,66 @@ def test_reader_never_crashes(
         return
     for task in result.tasks:
         assert all(p.location.file == str(file) for p in task.problems)
+
+
+def _png(path: Path, size: tuple[int, int] = (800, 600)) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size).save(path)
+
+
+def test_export_outside_the_media_root_reimports_through_folder_and_filename(
+    tmp_path: Path,
+) -> None:
+    media_root, out = tmp_path / "R", tmp_path / "OUT"
+    for media in ("pcb/pcb-001.png", "a/b/deep.png", "top.png"):
+        _png(media_root / media)
+    items = [
+        _item(media, [_box(10, 20, 30, 40)])
+        for media in ("pcb/pcb-001.png", "a/b/deep.png", "top.png")
+    ]
+    write_voc(items, _wctx(out))
+    folders = {
+        p.name: ET.parse(p).getroot().findtext("folder") or ""
+        for p in (out / "Annotations").iterdir()
+    }
+    assert folders == {"pcb-001.xml": "pcb", "deep.xml": "a/b", "top.xml": ""}
+    assert ET.parse(out / "Annotations" / "pcb-001.xml").getroot().findtext("filename") == (
+        "pcb-001.png"
+    )
+    tasks = read_voc(out, ReadContext(media=MediaResolver(media_root))).tasks
+    assert [t.refused for t in tasks] == [False] * 3, [p.message for t in tasks for p in t.problems]
+    assert sorted(t.media or "" for t in tasks) == ["a/b/deep.png", "pcb/pcb-001.png", "top.png"]
+    for task in tasks:
+        assert task.problems == []
+        [region] = task.annotations[0].regions
+        assert region.bounds() == (10, 20, 40, 60)
+
+
+def test_missing_image_inside_the_root_is_reported_not_refused(tmp_path: Path) -> None:
+    media_root, out = tmp_path / "R", tmp_path / "OUT"
+    media_root.mkdir()
+    write_voc([_item("pcb/gone.png", [_box(1, 2, 3, 4)])], _wctx(out))
+    [task] = read_voc(out, ReadContext(media=MediaResolver(media_root))).tasks
+    assert not task.refused and task.media == "pcb/gone.png"
+
+
+def test_one_based_export_records_its_convention_and_reimports_without_being_told(
+    tmp_path: Path,
+) -> None:
+    regions = [_box(100.2, 150.0, 240.0, 179.6), _box(0.0, 0.0, 10.0, 10.0)]
+    write_voc([_item("frame.jpg", regions)], _wctx(tmp_path, voc_one_based=True))
+    xml = tmp_path / "Annotations" / "frame.xml"
+    assert ET.parse(xml).getroot().findtext("labelmate_pixel_convention") == "one_based"
+    assert _bndboxes(xml) == [(101, 151, 340, 330), (1, 1, 10, 10)]
+    [task] = read_voc(xml, ReadContext(media=MediaResolver(tmp_path))).tasks
+    for before, after in zip(regions, task.annotations[0].regions, strict=True):
+        for a, b in zip(before.bounds(), after.bounds(), strict=True):
+            assert abs(a - b) <= 0.5 + 1e-9
+    # A zero-based export records nothing and still reads back as pixel edges.
+    write_voc([_item("frame.jpg", regions)], _wctx(tmp_path))
+    assert ET.parse(xml).getroot().find("labelmate_pixel_convention") is None
+    [task] = read_voc(xml, ReadContext(media=MediaResolver(tmp_path))).tasks
+    assert task.annotations[0].regions[1].bounds() == (0, 0, 10, 10)
+    # An explicit one_based=True still forces the devkit convention.
+    [task] = read_voc(xml, ReadContext(media=MediaResolver(tmp_path)), one_based=True).tasks
+    assert task.annotations[0].regions[1].bounds() == (-1, -1, 10, 10)

@@ -338,3 +338,45 @@ def test_latin1_data_yaml_is_an_input_error_with_a_line(tmp_path):
     with pytest.raises(InputError) as info:
         _read(tmp_path)
     assert (info.value.location.line, info.value.location.column) == (2, 9)
+
+
+def test_export_without_images_reimports_through_images_txt_from_the_media_root(tmp_path):
+    """images.txt pairs each media path with its label file, even after stem renames."""
+    media_root, out = tmp_path / "R", tmp_path / "OUT"
+    box = Box(control="box", target="image", labels=("Truck",), x=10, y=20, width=30, height=40)
+    sizes = {"cam/a.png": (800, 600), "cam2/a.png": (400, 300), "x/c.png": (640, 480)}
+    for media, size in sizes.items():
+        _png(media_root / media, size)
+    # y/c.png is unlabeled: it renames x/c.png's label file to x__c.txt but is not listed.
+    items = [_item(m, [box], s) for m, s in sizes.items()] + [_item("y/c.png", None)]
+    _write(items, BOXES_XML, out)
+    assert sorted(p.name for p in (out / "labels").iterdir()) == [
+        "cam2__a.txt",
+        "cam__a.txt",
+        "x__c.txt",
+    ]
+    data = yaml.safe_load((out / "data.yaml").read_text())
+    assert (data["train"], data["val"]) == ("images.txt", "images.txt")
+    result = read_yolo(
+        out,
+        ReadContext(media=MediaResolver(media_root), interface=parse_labeling_config(BOXES_XML)),
+    )
+    assert [p.message for p in result.problems] == []
+    assert [t.media for t in result.tasks] == list(sizes)
+    for task, size in zip(result.tasks, sizes.values(), strict=True):
+        assert not task.refused and task.image_size == size
+        [got] = task.annotations[0].regions
+        assert got.labels == ("Truck",)
+        tol = [1e-6 * size[0] + 1e-9, 1e-6 * size[1] + 1e-9] * 2
+        for p, q, t in zip(
+            (got.x, got.y, got.width, got.height), (10, 20, 30, 40), tol, strict=True
+        ):
+            assert math.isclose(p, q, abs_tol=t)
+
+
+def test_images_txt_lines_outside_the_media_root_are_refused(tmp_path):
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "x.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (tmp_path / "images.txt").write_text("../x.png\n")
+    [task] = _read(tmp_path, BOXES_XML).tasks
+    assert task.refused and "outside the media root" in task.problems[0].message

@@ -106,13 +106,34 @@ def read_bytes(path: Path) -> bytes:
 # -- where images are -------------------------------------------------------------------------
 
 
-def resolve_beside(media: MediaResolver, folder: Path, written: str) -> MediaRef:
+def resolve_beside(
+    media: MediaResolver, folder: Path, written: str, *, fallbacks: Sequence[str] = ()
+) -> MediaRef:
     """Resolve an image path written relative to `folder` (an annotation file's folder).
 
     MediaResolver resolves against its root, so the path is first re-expressed
     relative to the root; one that escapes it is refused with the resolver's own
     message. Backslashes are read as separators, as labelme does for Windows files.
+
+    `fallbacks` are further candidates written relative to the media root (e.g. a
+    VOC `<folder>/<filename>` when the XML lies outside the root). The answer is
+    `best_ref` of all candidates: refused only when none lies inside the root.
     """
+    refs = [_resolve_beside(media, folder, written)]
+    refs += [_resolve_beside(media, media.root, f) for f in fallbacks]
+    return best_ref(refs)
+
+
+def best_ref(refs: Sequence[MediaRef]) -> MediaRef:
+    """The first candidate whose file exists, else the first inside the root, else the first."""
+    assert refs
+    for ref in refs:
+        if ref.exists:
+            return ref
+    return next((ref for ref in refs if not ref.refused), refs[0])
+
+
+def _resolve_beside(media: MediaResolver, folder: Path, written: str) -> MediaRef:
     try:
         if len(urlsplit(written.strip()).scheme) > 1:
             return media.resolve(written)  # a URL: the resolver explains why it is refused

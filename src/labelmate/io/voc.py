@@ -11,6 +11,18 @@ make xmax a pixel short. With `ctx.options["voc_one_based"] = True` we write the
 classic devkit convention — 1-based inclusive pixel indices: `xmin + 1`,
 `ymin + 1`, `xmax`, `ymax` (§6, §8 pitfall 7). The reader takes the same choice.
 
+Such a file records its convention in one extra element of `<annotation>`:
+`<labelmate_pixel_convention>one_based</labelmate_pixel_convention>`. VOC tools
+read the elements they know by name and ignore the rest (the devkit, torchvision's
+`VOCDetection`, CVAT, Roboflow), so the element is harmless to them, and
+`read_voc` reads such a file one-based without being told. Files without the
+element are 0-based pixel edges unless the reader is told `one_based=True`.
+
+`<filename>` is the image's base name and `<folder>` the folder of its media
+path relative to the media root (`pcb` for `pcb/pcb-001.png`, empty for an image
+at the root), so `read_voc` finds the image under `--media-root` even when the
+export folder lies elsewhere.
+
 VOC holds axis-aligned boxes only. A rotated box is written as the box enclosing
 its corners, a polygon as its bounding box (both with a warning count), and
 keypoints are skipped. Boxes are clipped to the image, as VOC's `bndbox` is the
@@ -38,7 +50,7 @@ from labelmate.io.per_image import (
     known_size,
     unique_stems,
 )
-from labelmate.io.voc_read import read_voc
+from labelmate.io.voc_read import CONVENTION_TAG, ONE_BASED, read_voc
 
 __all__ = ["read_voc", "voc_bndbox", "write_voc"]
 
@@ -84,6 +96,8 @@ def write_voc(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult:
                 _warning(f"{where}: {len(item.annotations)} annotations; only the first is written")
             )
         root = _annotation_element(item, size)
+        if one_based:
+            _sub(root, CONVENTION_TAG, ONE_BASED)
         objects = 0
         for region in annotation.regions:
             if not isinstance(region, Box | Polygon):
@@ -120,9 +134,7 @@ def _sub(parent: ET.Element, tag: str, text: object) -> ET.Element:
 
 def _annotation_element(item: ExportItem, size: tuple[int, int]) -> ET.Element:
     root = ET.Element("annotation")
-    media = item.task.media or ""
-    folder = item.image_path.parent.name if item.image_path else PurePosixPath(media).parent.name
-    _sub(root, "folder", folder)
+    _sub(root, "folder", _media_folder(item))
     _sub(root, "filename", image_name(item))
     size_el = ET.SubElement(root, "size")
     _sub(size_el, "width", size[0])
@@ -130,6 +142,15 @@ def _annotation_element(item: ExportItem, size: tuple[int, int]) -> ET.Element:
     _sub(size_el, "depth", 3)
     _sub(root, "segmented", 0)
     return root
+
+
+def _media_folder(item: ExportItem) -> str:
+    """The folder of the image's media path relative to the media root ("" at the root)."""
+    media = (item.task.media or "").replace("\\", "/").split("?d=")[-1]
+    if not media:
+        return item.image_path.parent.name if item.image_path else ""
+    folder = PurePosixPath(media).parent.as_posix()
+    return "" if folder in (".", "/") else folder.lstrip("/")
 
 
 def _object(

@@ -6,7 +6,13 @@ refused (billion laughs, XXE), every element keeping its line so messages say
 where to look.
 
 Coordinates: see `labelmate.io.voc` — 0-based pixel edges by default,
-`one_based=True` for the devkit's 1-based inclusive indices.
+`one_based=True` for the devkit's 1-based inclusive indices. A file carrying
+`<labelmate_pixel_convention>one_based</labelmate_pixel_convention>` (what our
+writer records for a one-based export) is read one-based regardless.
+
+Images are looked for beside the XML and in the usual VOC folders, then under
+the media root as `<folder>/<filename>` and `<filename>`, so an export written
+outside the media root re-imports with `--media-root`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from labelmate.io.media import MediaRef, MediaResolver
 from labelmate.io.per_image import (
     MAX_COORD,
     ImageTargets,
+    best_ref,
     decode_text,
     image_size_of,
     input_files,
@@ -30,6 +37,10 @@ from labelmate.io.per_image import (
     resolve_beside,
     warn_once,
 )
+
+# Written by `write_voc` in one-based exports; other VOC tools ignore unknown tags.
+CONVENTION_TAG = "labelmate_pixel_convention"
+ONE_BASED = "one_based"
 
 MAX_DEPTH = 50
 # Where VOC-style datasets keep images, relative to the XML's folder.
@@ -76,17 +87,22 @@ def read_voc(path: Path, ctx: ReadContext, *, one_based: bool = False) -> ReadRe
     return ReadResult(tasks=tasks, problems=problems, config_xml=targets.config_xml())
 
 
-def _find_image(media: MediaResolver, folder: Path, filename: str) -> MediaRef:
-    """The image beside the XML or in the usual VOC folders; the first candidate if none exists."""
-    first: MediaRef | None = None
-    for sub in _IMAGE_FOLDERS:
-        ref = resolve_beside(media, folder, f"{sub}/{filename}")
-        if ref.exists:
-            return ref
-        if first is None:
-            first = ref
-    assert first is not None
-    return first
+def _find_image(
+    media: MediaResolver, folder: Path, filename: str, voc_folder: str | None = None
+) -> MediaRef:
+    """The image beside the XML, in the usual VOC folders, or under the media root.
+
+    Media-root candidates are `<folder>/<filename>` and `<filename>`. The first
+    existing candidate wins; if none exists, the first inside the media root (so a
+    "file not found" is reported rather than a refusal); refused only when every
+    candidate escapes the root.
+    """
+    refs = [resolve_beside(media, folder, f"{sub}/{filename}") for sub in _IMAGE_FOLDERS]
+    beside_root = [filename]
+    if voc_folder and voc_folder.strip() not in ("", "."):
+        beside_root.insert(0, f"{voc_folder.strip()}/{filename}")
+    refs += [resolve_beside(media, media.root, written) for written in beside_root]
+    return best_ref(refs)
 
 
 def _read_task(
@@ -103,7 +119,7 @@ def _read_task(
         task.data = {key: None}
         task.refuse(f"<filename> is missing or empty (line {root.line})", "filename")
         return
-    ref = _find_image(ctx.media, file.parent, filename)
+    ref = _find_image(ctx.media, file.parent, filename, root.text_of("folder"))
     task.data = {key: ref.relative or filename}
     if ref.refused:
         task.refuse(f"filename '{filename}': {ref.problem}", "filename")
@@ -124,6 +140,7 @@ def _read_task(
                 "size",
             )
     task.image_size = size
+    one_based = one_based or (root.text_of(CONVENTION_TAG) or "").strip() == ONE_BASED
 
     regions = []
     control, target, known = targets.names("box")

@@ -9,6 +9,13 @@ Decisions:
 
 * One task per image file under the folder (sorted, symlinked folders not
   followed); external id = the image path relative to the folder, POSIX style.
+* A Labelmate export holds no images but an `images.txt`: one media path per
+  line, in label-file order. When the folder has one, each line is resolved
+  against the media root (`--media-root`) and paired with `labels/<stem>.txt`,
+  the stem chosen as `write_yolo` chooses it (`file_stems`; if a skipped image
+  changed the renaming, the whole-path names are tried too). These tasks come
+  first (external id = the media path); images under the folder that
+  images.txt does not list follow as above.
 * An **empty** label file means "no objects": the task gets an annotation with
   no regions. A **missing** label file means "not labeled": no annotation.
 * Class names come from `data.yaml` (`names` as a list or an id → name map), else
@@ -46,10 +53,12 @@ from labelmate.io.coco_yolo_common import (
     read_bytes,
 )
 from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
-from labelmate.io.media import is_image_file
+from labelmate.io.media import MediaRef, is_image_file
 from labelmate.io.yaml_source import parse_yaml
+from labelmate.io.yolo_write import file_stems
 
 CLASS_FILES = ("classes.txt", "obj.names")
+IMAGE_LIST = "images.txt"
 DATA_FILES = ("data.yaml", "data.yml", "dataset.yaml")
 _FAR_OUTSIDE = 1.0  # normalised values beyond [-1, 2] are pixels or garbage, not data
 
@@ -72,14 +81,24 @@ def read_yolo(path: Path, ctx: ReadContext) -> ReadResult:
     images, label_files = _walk(root)
     tasks: list[ImportedTask] = []
     used: set[Path] = set()
-    for index, image in enumerate(images):
+    listed: set[Path] = set()
+    for line, stem in _image_list(root):
+        ref = ctx.media.resolve(line)
+        label = next((c for c in _listed_labels(root, line, stem) if c in label_files), None)
+        if label is not None:
+            used.add(label)
+        if ref.path is not None:
+            listed.add(ref.path)
+        tasks.append(_listed_task(len(tasks), root, line, ref, label, dataset, targets, ctx))
+    images = [image for image in images if image.resolve() not in listed]
+    for n, image in enumerate(images):
         label = _label_for(root, image, label_files)
-        task = _task(index, root, image, label, dataset, targets, ctx)
+        task = _task(len(tasks), root, image, label, dataset, targets, ctx)
         if label is not None:
             used.add(label)
         tasks.append(task)
-        if ctx.progress and index % 500 == 0:
-            ctx.progress(index, len(images))
+        if ctx.progress and n % 500 == 0:
+            ctx.progress(n, len(images))
     orphans = sorted(p for p in label_files if p not in used)
     if orphans:
         example = orphans[0].relative_to(root).as_posix()
@@ -90,7 +109,7 @@ def read_yolo(path: Path, ctx: ReadContext) -> ReadResult:
                 Location(file=str(root)),
             )
         )
-    if not images:
+    if not tasks:
         problems.append(Problem(Severity.WARNING, "no image files found", Location(file=str(root))))
     config = None
     if not targets.from_interface:
@@ -170,7 +189,7 @@ def _names(raw: Any, where: Location) -> dict[int, str]:
 def _walk(root: Path) -> tuple[list[Path], set[Path]]:
     images: list[Path] = []
     labels: set[Path] = set()
-    skip = {n.lower() for n in (*CLASS_FILES, "images.txt")}
+    skip = {n.lower() for n in (*CLASS_FILES, IMAGE_LIST)}
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
@@ -194,7 +213,48 @@ def _label_for(root: Path, image: Path, label_files: set[Path]) -> Path | None:
     return next((c for c in candidates if c in label_files), None)
 
 
+def _image_list(root: Path) -> list[tuple[str, str]]:
+    """(media path, label stem) per line of the folder's images.txt, if it has one."""
+    file = root / IMAGE_LIST
+    if not file.is_file():
+        return []
+    text = decode_utf8(read_bytes(file), str(file))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return list(zip(lines, file_stems(lines), strict=True))
+
+
+def _listed_labels(root: Path, line: str, stem: str) -> list[Path]:
+    """Where `write_yolo` may have put this image's labels: its stem, then whole-path names."""
+    path = PurePosixPath(line.replace("\\", "/"))
+    parts = [part for part in path.parent.parts if part not in ("/", "..", ".")]
+    whole = "__".join([*parts, path.stem])
+    names = [stem, whole, f"{whole}__{path.suffix.lstrip('.')}" if path.suffix else whole]
+    safe = [n.replace("/", "__").replace("\\", "__").replace(":", "_") or "_" for n in names]
+    return [root / "labels" / f"{name}.txt" for name in dict.fromkeys(safe)]
+
+
 # --- one image ---------------------------------------------------------------------------
+
+
+def _listed_task(
+    index: int,
+    root: Path,
+    line: str,
+    ref: MediaRef,
+    label: Path | None,
+    dataset: _Dataset,
+    targets: ImageTargets,
+    ctx: ReadContext,
+) -> ImportedTask:
+    """A task for one images.txt line, its media resolved inside the media root."""
+    if ref.refused or ref.path is None:
+        task = ImportedTask(
+            index=index, source=str(root), data={targets.data_key: line}, external_id=line
+        )
+        task.refuse(f"{IMAGE_LIST}: '{line}': {ref.problem}")
+        return task
+    media = ref.relative or line
+    return _task(index, root, ref.path, label, dataset, targets, ctx, media=media)
 
 
 def _task(
@@ -205,12 +265,18 @@ def _task(
     dataset: _Dataset,
     targets: ImageTargets,
     ctx: ReadContext,
+    *,
+    media: str | None = None,
 ) -> ImportedTask:
-    rel = image.relative_to(root).as_posix()
-    try:
-        media = ctx.media.relative_to_root(image)
-    except ValueError:
-        media = rel
+    """A task for one image; `media` given (from images.txt) is also its external id."""
+    if media is not None:
+        rel = media
+    else:
+        rel = image.relative_to(root).as_posix()
+        try:
+            media = ctx.media.relative_to_root(image)
+        except ValueError:
+            media = rel
     task = ImportedTask(
         index=index, source=str(root), data={targets.data_key: media}, external_id=rel
     )

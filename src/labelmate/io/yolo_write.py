@@ -21,7 +21,10 @@ Conventions:
 * Images are not copied (the media root already holds them, and copying
   gigabytes is the user's call): `images.txt` lists each exported image's media
   path, one per line, in the same order as the label files are written, so the
-  pairing is explicit even after renames.
+  pairing is explicit even after renames. `data.yaml` names it as `train:` and
+  `val:` (Ultralytics accepts a text file listing image paths; relative lines are
+  read from where training runs, so run it from the media root or rewrite the
+  paths); `read_yolo` pairs images.txt with the label files to re-import.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def write_yolo(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult:
     counts = Counter[str]()
     unknown: set[str] = set()
     no_size: list[str] = []
-    stems = _file_stems([media_name(item.task) for item in items])
+    stems = file_stems([media_name(item.task) for item in items])
     files: list[Path] = []
     exported_media: list[str] = []
     regions_written = 0
@@ -103,7 +106,9 @@ def write_yolo(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult:
         "# their paths relative to the project's media root, in label-file order.\n"
     )
     body = yaml.safe_dump(
-        {"path": ".", "nc": len(names), "names": names}, sort_keys=False, allow_unicode=True
+        {"path": ".", "train": "images.txt", "val": "images.txt", "nc": len(names), "names": names},
+        sort_keys=False,
+        allow_unicode=True,
     )
     (out / "data.yaml").write_text(header + body, encoding="utf-8")
     files += [Path("classes.txt"), Path("images.txt"), Path("data.yaml")]
@@ -159,7 +164,7 @@ def _region_line(
     return " ".join([str(cls), *map(fmt, coords)])
 
 
-def _file_stems(names: list[str]) -> list[str]:
+def file_stems(names: list[str]) -> list[str]:
     """A unique, deterministic label-file stem per image (see the module docstring)."""
     paths = [PurePosixPath(n) for n in names]
     by_stem = Counter(p.stem for p in paths)
