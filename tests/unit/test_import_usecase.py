@@ -189,3 +189,29 @@ def test_a_bad_later_path_keeps_the_earlier_files_and_their_summary(ws_path, tmp
     assert first.imported == 3 and not first.failed
     assert second.failed and "no such file" in second.problems[0].message
     assert not report.ok
+
+
+def test_an_annotation_whose_results_are_all_unreadable_is_not_stored_as_empty(ws_path, tmp_path):
+    media = _street_images(tmp_path / "media")
+    bad_result = {
+        "from_name": "box",
+        "to_name": "image",
+        "type": "rectanglelabels",
+        "original_width": 800,
+        "original_height": 600,
+        "value": {"x": 1, "y": 1, "width": "abc", "height": 5, "rectanglelabels": ["Car"]},
+    }
+    path = tmp_path / "bad.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "data": {"image": "street/frame_0001.jpg"},
+                    "annotations": [{"result": [bad_result]}],
+                }
+            ]
+        )
+    )
+    (report,) = import_files(_boxes_request(path, media_root=media), ws_path).files
+    assert report.imported == 1 and report.annotations_added == 0
+    assert any("annotation is not imported" in p.message for p in report.problems)

@@ -162,8 +162,9 @@ def test_a_result_without_size_reads_the_image(tmp_path):
     ]
     ok, missing = read_label_studio_json(_write_json(tmp_path, doc), _ctx(tmp_path)).tasks
     assert (ok.annotations[0].regions[0].x, ok.annotations[0].regions[0].y) == (200, 100)
-    assert missing.annotations[0].regions == []
+    assert missing.annotations == []  # an empty annotation would claim "nothing to label"
     assert any("need the image size" in p.message for p in missing.problems)
+    assert any("annotation is not imported" in p.message for p in missing.problems)
 
 
 def test_structural_errors_refuse_the_task_not_the_file(tmp_path):

@@ -242,7 +242,7 @@ def _store(
     project_root = Path(project.media_root) if project.media_root else resolver.root
     new_records: list[TaskRecord] = []
     annotations_by_key: dict[str, list[tuple[ImportedTask, ImportedAnnotation]]] = {}
-    changed: set[str] = set()  # known tasks whose data this import replaced
+    changed: dict[str, ImportedTask] = {}  # known tasks whose data this import replaced
     keys_read = interface.data_keys_read
     for item in result.tasks:
         record = None
@@ -265,7 +265,7 @@ def _store(
             new_records.append(record)
         elif known[key][1] != record.content_hash:
             ws.upsert_task(record.to_task(project.id))
-            changed.add(key)
+            changed[key] = item
             report.updated += 1
         else:
             report.skipped += 1
@@ -277,16 +277,15 @@ def _store(
     reimported = [ids[k] for k in annotations_by_key if k in known]
     stored = ws.annotations_for_tasks(reimported)
     existing = {task_id: {_signature(a) for a in anns} for task_id, anns in stored.items()}
-    for key in changed:
+    for key, item in changed.items():
         if stored.get(ids[key]):
-            first = next(item for item, _ in annotations_by_key[key])
             report.problems.append(
                 Problem(
                     Severity.WARNING,
                     f"task '{key}' is already in the project with other data; its data was "
                     f"replaced, and its {len(stored[ids[key]])} earlier annotation(s) were made "
                     "on the old data: check them (or import into a new project)",
-                    first.where(),
+                    item.where(),
                 )
             )
     fresh: list[Annotation] = []
@@ -421,6 +420,8 @@ def _annotations(
         if ann.updated_at is not None:
             extra["updated_at"] = ann.updated_at
         regions = _regions_of_the_config(ann.regions, interface, item, report)
+        if ann.regions and not regions:  # stored empty it would mean "nothing to label"
+            continue
         try:
             annotation = Annotation(
                 task_id=task_id,

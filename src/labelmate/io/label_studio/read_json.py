@@ -208,6 +208,13 @@ def _annotation(
     )
     for field_name, message in warnings:
         task.warn(message, field_name)
+    if result and not regions:
+        # Stored empty, it would claim the image has nothing to label (an empty YOLO file).
+        task.warn(
+            f"none of its {len(result)} result(s) could be read; the annotation is not imported",
+            where,
+        )
+        return None
     imported = ImportedAnnotation(regions=list(regions))  # type: ignore[arg-type]
     if is_prediction:
         imported.kind = AnnotationKind.PREDICTION
