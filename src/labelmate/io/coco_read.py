@@ -37,15 +37,14 @@ from labelmate.core.regions import Box, Keypoint, Polygon, Region
 from labelmate.io.coco_yolo_common import (
     ImageTargets,
     check_label,
-    decode_utf8,
     generated_config,
     image_targets,
     is_outside,
     number,
     positive_int,
-    read_bytes,
 )
 from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
+from labelmate.io.text_files import decode_utf8, read_bytes
 
 
 def read_coco(path: Path, ctx: ReadContext) -> ReadResult:

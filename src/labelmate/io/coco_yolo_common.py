@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from labelmate.core.errors import InputError, Location
 from labelmate.core.labeling_interface import LabelingInterface
 from labelmate.core.models import Annotation, Task
 from labelmate.io.interchange import ExportItem, ImportedTask
@@ -151,32 +150,6 @@ def check_label(
         f"label '{label}' is not an option of the config's control '{ref.control}'; "
         "the region is kept but the class will not be exported until the config offers it"
     )
-
-
-def decode_utf8(data: bytes, source: str) -> str:
-    """UTF-8 text (a BOM is dropped), or InputError pointing at the first bad byte."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputError(
-            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
-            "save it as UTF-8 and import again",
-            Location(file=source, line=line, column=column),
-        ) from None
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file: {exc.strerror or exc}", Location(file=str(path))
-        ) from None
 
 
 # --- export ------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from labelmate.io.interchange import (
     WriteContext,
     WriteResult,
 )
+from labelmate.io.text_files import read_utf8
 from labelmate.io.tokenize import Token, Tokenizer, check_tokens, tokenize
 
 CONLL_FILE = "result.conll"
@@ -403,26 +404,6 @@ def implied_text_config(
         lines.append("  </Choices>")
     lines.append("</View>")
     return "\n".join(lines) + "\n"
-
-
-def read_utf8(path: Path) -> str:
-    """The file as text; unreadable or non-UTF-8 files raise InputError with a position."""
-    source = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file: {exc.strerror or exc}", Location(file=source)
-        ) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(
-            f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded; save the file as UTF-8",
-            Location(file=source, line=line, column=column),
-        ) from None
 
 
 def task_problem(

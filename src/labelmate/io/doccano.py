@@ -43,7 +43,6 @@ from labelmate.io.conll import (
     TextTarget,
     control_target,
     implied_text_config,
-    read_utf8,
     span_target,
     task_problem,
     text_data_key,
@@ -58,6 +57,7 @@ from labelmate.io.interchange import (
     WriteContext,
     WriteResult,
 )
+from labelmate.io.text_files import read_utf8
 
 JSONL_FILE = "result.jsonl"
 # The name implied_text_config gives a Choices control when the project has no config.

@@ -31,15 +31,14 @@ from labelmate.io.per_image import (
     MAX_COORD,
     ImageTargets,
     count_phrase,
-    decode_text,
     geometry_bounds,
     image_size_of,
     input_files,
     outside,
-    read_bytes,
     resolve_beside,
     warn_once,
 )
+from labelmate.io.text_files import decode_utf8, read_bytes
 
 _KNOWN_SHAPE_KEYS = {"label", "points", "group_id", "description", "shape_type", "flags", "mask"}
 _UNSUPPORTED = {"circle", "line", "linestrip", "points", "mask", "cuboid", "ellipse"}
@@ -77,7 +76,7 @@ def read_labelme(path: Path, ctx: ReadContext) -> ReadResult:
 
 def _load(file: Path) -> dict[str, Any]:
     source = str(file)
-    text = decode_text(read_bytes(file), source)
+    text = decode_utf8(read_bytes(file), source)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:

@@ -80,29 +80,6 @@ def input_files(path: Path, suffixes: Iterable[str], what: str) -> list[Path]:
     return files
 
 
-def decode_text(raw: bytes, source: str) -> str:
-    """UTF-8 (a BOM is allowed); anything else is an InputError at the offending line."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        raise InputError(
-            f"the file is not UTF-8 text (byte 0x{raw[err.start]:02x}); "
-            "save it as UTF-8 and import again",
-            Location(file=source, line=line, column=column),
-        ) from None
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise InputError(
-            f"cannot read the file: {err.strerror or err}", Location(file=str(path))
-        ) from None
-
-
 # -- where images are -------------------------------------------------------------------------
 
 

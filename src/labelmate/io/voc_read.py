@@ -29,14 +29,13 @@ from labelmate.io.per_image import (
     MAX_COORD,
     ImageTargets,
     best_ref,
-    decode_text,
     image_size_of,
     input_files,
     outside,
-    read_bytes,
     resolve_beside,
     warn_once,
 )
+from labelmate.io.text_files import decode_utf8, read_bytes
 
 # Written by `write_voc` in one-based exports; other VOC tools ignore unknown tags.
 CONVENTION_TAG = "labelmate_pixel_convention"
@@ -68,7 +67,7 @@ def read_voc(path: Path, ctx: ReadContext, *, one_based: bool = False) -> ReadRe
     for done, file in enumerate(files):
         source = str(file)
         try:
-            root = parse_xml(decode_text(read_bytes(file), source), source)
+            root = parse_xml(decode_utf8(read_bytes(file), source), source)
             if root.tag != "annotation":
                 raise InputError(
                     f"not a VOC file: the root tag is <{root.tag}>, not <annotation>",

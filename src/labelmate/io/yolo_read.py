@@ -46,14 +46,13 @@ from labelmate.core.regions import Box, Polygon, Region
 from labelmate.io.coco_yolo_common import (
     ImageTargets,
     check_label,
-    decode_utf8,
     generated_config,
     image_targets,
     is_outside,
-    read_bytes,
 )
 from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
 from labelmate.io.media import MediaRef, is_image_file
+from labelmate.io.text_files import decode_utf8, read_bytes
 from labelmate.io.yaml_source import parse_yaml
 from labelmate.io.yolo_write import file_stems
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from labelmate.core.errors import InputError, Location
 from labelmate.core.labeling_interface import LabelingInterface
 from labelmate.io.interchange import ReadContext
 from labelmate.io.media import IMAGE_SUFFIXES
@@ -23,32 +21,6 @@ PROGRESS_EVERY = 1000
 _LS_MEDIA_PREFIXES = ("/data/local-files/", "/data/upload/")
 _MAX_REFERENCE = 4096  # longer strings are text, not a path or URL
 _AUTHOR_PREFIX = "ls:"
-
-
-def decode_utf8(raw: bytes, path: Path) -> str:
-    """UTF-8 text (a BOM is allowed); anything else is an InputError at the bad byte.
-
-    Clients' exports are sometimes re-saved as Latin-1 by spreadsheet tools; the
-    line and byte offset tell the user where to look instead of a mangled import.
-    """
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        start = exc.start
-        line = raw.count(b"\n", 0, start) + 1
-        column = start - (raw.rfind(b"\n", 0, start) + 1) + 1
-        raise InputError(
-            f"file is not UTF-8: byte 0x{raw[start]:02x} at byte offset {start} cannot be "
-            "decoded; re-save the file as UTF-8",
-            Location(file=str(path), line=line, column=column),
-        ) from None
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", Location(str(path))) from None
 
 
 def looks_like_image(value: Any) -> bool:

@@ -21,18 +21,17 @@ from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadConte
 from labelmate.io.label_studio.common import (
     PROGRESS_EVERY,
     author_from_ls,
-    decode_utf8,
     external_id_of,
     image_size_from_media,
     media_of,
     number,
     parse_time,
-    read_bytes,
     text_of,
 )
 from labelmate.io.label_studio.read_min import is_json_min, read_json_min_rows
 from labelmate.io.label_studio.result_list import results_to_regions
 from labelmate.io.label_studio.results import declared_size, needs_image_size
+from labelmate.io.text_files import decode_utf8, read_bytes
 
 # Keys LS keeps at task level; when a task has no `data`, everything else is data.
 TASK_KEYS = frozenset(

@@ -17,11 +17,10 @@ from labelmate.core.errors import InputError, Location
 from labelmate.io.interchange import ImportedTask, ReadContext, ReadResult
 from labelmate.io.label_studio.common import (
     PROGRESS_EVERY,
-    decode_utf8,
     first_data_key,
     media_of,
-    read_bytes,
 )
+from labelmate.io.text_files import decode_utf8, read_bytes
 
 
 def separator_for(path: Path, first_line: str) -> str:
