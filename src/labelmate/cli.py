@@ -127,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         "format meets a task with several)",
     )
     p_export.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the contents of a non-empty --out folder (no stale files are left)",
+    )
+    p_export.add_argument(
         "--voc-one-based",
         action="store_true",
         help="VOC: write classic 1-based inclusive pixel coordinates",
@@ -258,7 +263,7 @@ def _export(args: argparse.Namespace) -> int:
         args.out,
         which=Which.parse(args.which) if args.which else None,
         workspace=args.workspace,
-        options={"voc_one_based": args.voc_one_based},
+        options={"voc_one_based": args.voc_one_based, "replace": args.replace},
     )
     for line in report.lines():
         print(line)

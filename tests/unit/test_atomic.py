@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from labelmate.io.atomic import staging_dir, write_text_atomic
+from labelmate.io.atomic import DirectoryNotEmptyError, staging_dir, write_text_atomic
 
 
 def test_staged_files_land_together(tmp_path: Path):
@@ -25,7 +25,7 @@ def test_a_failed_export_leaves_the_old_files_untouched(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "result.json").write_text("old")
-    with pytest.raises(RuntimeError), staging_dir(out) as stage:
+    with pytest.raises(RuntimeError), staging_dir(out, replace=True) as stage:
         (stage / "result.json").write_text("half")
         raise RuntimeError("writer crashed")
     assert (out / "result.json").read_text() == "old"
@@ -38,3 +38,16 @@ def test_atomic_text_write_replaces_whole_file(tmp_path: Path):
     write_text_atomic(target, "second ✓")
     assert target.read_text(encoding="utf-8") == "second ✓"
     assert [p.name for p in target.parent.iterdir()] == ["b.json"]
+
+
+def test_a_non_empty_folder_is_refused_unless_replaced(tmp_path: Path):
+    out = tmp_path / "out"
+    (out / "labels").mkdir(parents=True)
+    (out / "labels" / "deleted-task.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(DirectoryNotEmptyError), staging_dir(out):
+        pass
+    assert (out / "labels" / "deleted-task.txt").exists()
+    with staging_dir(out, replace=True) as stage:
+        (stage / "classes.txt").write_text("Car\n")
+    assert sorted(p.name for p in out.rglob("*")) == ["classes.txt"]  # no stale label left
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -97,7 +97,9 @@ def test_a_failing_writer_leaves_no_half_written_export(demo, tmp_path, monkeypa
 
     monkeypatch.setitem(formats.WRITERS, "coco", broken)
     with pytest.raises(OSError, match="disk full"):
-        export_project(PCB, "coco", out, which=Which("gold"), workspace=demo)
+        export_project(
+            PCB, "coco", out, which=Which("gold"), workspace=demo, options={"replace": True}
+        )
     assert (out / "result.json").read_text() == "previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -202,3 +204,14 @@ def test_an_export_into_a_file_is_a_clear_error(demo, tmp_path):
     with pytest.raises(InputError, match="cannot write the export there"):
         export_project(PCB, "coco", target, which=Which("gold"), workspace=demo)
     assert target.read_text() == "not a folder"
+
+
+def test_exporting_into_a_non_empty_folder_asks_for_replace(demo, tmp_path):
+    out = tmp_path / "yolo"
+    export_project(PCB, "yolo", out, which=Which("gold"), workspace=demo)
+    (out / "labels" / "stale.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(InputError, match="not empty"):
+        export_project(PCB, "yolo", out, which=Which("gold"), workspace=demo)
+    export_project(PCB, "yolo", out, which=Which("gold"), workspace=demo, options={"replace": True})
+    assert not (out / "labels" / "stale.txt").exists()
+    assert (out / "classes.txt").exists()

@@ -34,19 +34,39 @@ def write_text_atomic(target: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def staging_dir(out_dir: Path) -> Iterator[Path]:
-    """A temporary folder beside `out_dir`; on success its files move into `out_dir`.
+def staging_dir(out_dir: Path, *, replace: bool = False) -> Iterator[Path]:
+    """A temporary folder beside `out_dir` whose contents become the export on success.
 
-    Each file lands with an atomic rename, so a failure part-way through writing
-    leaves `out_dir` exactly as it was, and readers never see a half-written file.
+    Without `replace`, `out_dir` must be empty or new: files from an earlier export
+    left beside a new one (a YOLO label for a task since deleted) would silently
+    corrupt a dataset. With `replace`, the whole folder is swapped for the new
+    export. Either way a failure part-way through writing leaves `out_dir` exactly
+    as it was.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"{out_dir} is a file, not a folder")
+    if not replace and out_dir.is_dir() and any(out_dir.iterdir()):
+        raise DirectoryNotEmptyError(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         yield stage
-        for path in sorted(p for p in stage.rglob("*") if p.is_file()):
-            destination = out_dir / path.relative_to(stage)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, destination)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.replace(out_dir, old / "previous")
+            try:
+                os.replace(stage, out_dir)
+            except BaseException:
+                os.replace(old / "previous", out_dir)  # put the old export back
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(stage, out_dir)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+class DirectoryNotEmptyError(FileExistsError):
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"{folder} is not empty")
+        self.folder = folder

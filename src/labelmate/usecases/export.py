@@ -16,7 +16,7 @@ from typing import Any, overload
 from labelmate.core.errors import InputError, Location, NotFoundError, Problem, Severity
 from labelmate.core.labeling_interface import parse_labeling_config
 from labelmate.core.models import Annotation, AnnotationKind, Project, Task
-from labelmate.io.atomic import staging_dir
+from labelmate.io.atomic import DirectoryNotEmptyError, staging_dir
 from labelmate.io.formats import SINGLE_ANNOTATION_FORMATS, WRITERS
 from labelmate.io.interchange import ExportItem, WriteContext
 from labelmate.store import Workspace
@@ -129,12 +129,19 @@ def export_from(
             )
         which = Which("latest")
     items = PagedExportItems(ws, project, tasks, which, single)
+    replace = bool((options or {}).get("replace"))
     try:
-        with staging_dir(out_dir) as stage:
+        with staging_dir(out_dir, replace=replace) as stage:
             # Writers that store relative paths (labelme's imagePath) need the final folder.
             settings = {"dest_dir": out_dir.resolve(), **(options or {})}
             ctx = WriteContext(project, interface, stage, settings, progress)
             result = WRITERS[fmt](items, ctx)
+    except DirectoryNotEmptyError:
+        raise InputError(
+            "the folder is not empty; choose an empty folder, or replace its contents "
+            "(--replace) so no file of an earlier export is left beside the new one",
+            Location(file=str(out_dir)),
+        ) from None
     except (FileExistsError, NotADirectoryError, PermissionError, FileNotFoundError) as exc:
         raise InputError(
             f"cannot write the export there: {exc.strerror or exc}", Location(file=str(out_dir))

@@ -66,12 +66,14 @@ class ExportDialog(QDialog):
             lambda _i: self.author.setEnabled(self.which.currentData() == "author")
         )
         self.voc_one_based = QCheckBox("VOC: classic 1-based pixel coordinates")
+        self.replace = QCheckBox("Replace what the folder holds (needed if it is not empty)")
         form = QFormLayout()
         form.addRow("Project", self.project)
         form.addRow("Format", self.format)
         form.addRow("Into folder", self.out)
         form.addRow("Which annotation", self.which)
         form.addRow("Author", self.author)
+        form.addRow("", self.replace)
         form.addRow("", self.voc_one_based)
         self.error = QLabel(objectName="exportError")
         self.error.setStyleSheet("color: #b42318")
@@ -118,7 +120,10 @@ def run_export(parent: QWidget, ws: Workspace, dialog: ExportDialog) -> ExportRe
             dialog.format.currentData(),
             out,
             dialog.chosen_which(),
-            {"voc_one_based": dialog.voc_one_based.isChecked()},
+            {
+                "voc_one_based": dialog.voc_one_based.isChecked(),
+                "replace": dialog.replace.isChecked(),
+            },
         )
     except LabelmateError as exc:
         QMessageBox.warning(parent, "Export failed", f"Nothing was written.\n\n{exc}")
