@@ -215,3 +215,22 @@ def test_an_annotation_whose_results_are_all_unreadable_is_not_stored_as_empty(w
     (report,) = import_files(_boxes_request(path, media_root=media), ws_path).files
     assert report.imported == 1 and report.annotations_added == 0
     assert any("annotation is not imported" in p.message for p in report.problems)
+
+
+def test_the_displayed_image_size_is_stored_and_a_declared_one_that_differs_reported(
+    ws_path, tmp_path
+):
+    media = tmp_path / "media"
+    (media / "street").mkdir(parents=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated: 800×600 pixels display as 600×800
+    Image.new("RGB", (800, 600)).save(media / "street" / "frame_0001.jpg", exif=exif)
+    tasks = json.loads((LS / "tasks.json").read_text())[:1]  # declares 800×600
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(tasks))
+    (report,) = import_files(_boxes_request(path, media_root=media), ws_path).files
+    (warning,) = [p for p in report.problems if "as displayed" in p.message]
+    assert "800×600" in warning.message and "600×800" in warning.message
+    with open_workspace(ws_path) as ws:
+        (task,) = ws.list_tasks(ws.project_by_name("Street").id)
+        assert (task.image_width, task.image_height) == (600, 800)

@@ -376,7 +376,9 @@ def _checked_size(
     path: Path,
     declared: tuple[int, int] | None,
 ) -> tuple[int, int] | None:
-    """The image's displayed size; a size the file declares wins, with a warning if off."""
+    """The image's size as displayed (EXIF applied), which the task stores; a different
+    size declared in the imported file is reported, since its regions were placed
+    against that size."""
     try:
         actual = resolver.image_size(path)
     except OSError as exc:
@@ -385,10 +387,10 @@ def _checked_size(
     if declared is not None and tuple(declared) != actual:
         item.warn(
             f"the file says the image is {declared[0]}×{declared[1]} but {path.name} is "
-            f"{actual[0]}×{actual[1]} as displayed (EXIF orientation applied); regions keep "
-            "the file's size"
+            f"{actual[0]}×{actual[1]} as displayed (EXIF orientation applied); the task keeps "
+            "the displayed size, and its regions, placed against the declared size, may be "
+            "off: check them"
         )
-        return declared
     return actual
 
 
