@@ -215,3 +215,21 @@ def test_exporting_into_a_non_empty_folder_asks_for_replace(demo, tmp_path):
     export_project(PCB, "yolo", out, which=Which("gold"), workspace=demo, options={"replace": True})
     assert not (out / "labels" / "stale.txt").exists()
     assert (out / "classes.txt").exists()
+
+
+def test_yolo_reads_each_tasks_annotations_once(demo, tmp_path, monkeypatch):
+    """The writer's file-name passes use the tasks alone; annotations are decoded once."""
+    from labelmate.store import Workspace
+
+    calls: list[int] = []
+    original = Workspace.annotations_for_tasks
+
+    def counting(self, task_ids):
+        ids = list(task_ids)
+        calls.append(len(ids))
+        return original(self, ids)
+
+    monkeypatch.setattr(Workspace, "annotations_for_tasks", counting)
+    report = export_project(PCB, "yolo", tmp_path / "y", which=Which("gold"), workspace=demo)
+    assert report.tasks == 12
+    assert sum(calls) == 12

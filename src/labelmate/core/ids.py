@@ -5,4 +5,3 @@ from typing import NewType
 ProjectId = NewType("ProjectId", int)
 TaskId = NewType("TaskId", int)
 AnnotationId = NewType("AnnotationId", int)
-RegionId = NewType("RegionId", str)

@@ -237,7 +237,3 @@ METRICS: dict[str, MetricSpec] = {
         ),
     ]
 }
-
-
-def is_known_metric(name: str) -> bool:
-    return name in METRICS

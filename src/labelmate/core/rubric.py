@@ -121,10 +121,6 @@ class Criterion(_Strict):
     def max_score(self) -> float:
         return max(level.score for level in self.levels)
 
-    @property
-    def min_score(self) -> float:
-        return min(level.score for level in self.levels)
-
 
 class Ruling(_Strict):
     """A project manager's answer to a clarification query, kept with the rubric."""

@@ -9,7 +9,7 @@ atomic. No reader or writer touches the workspace.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +85,17 @@ class ExportItem:
     task: Task
     annotations: list[Annotation]  # per-image formats get at most one, chosen by --which
     image_path: Path | None  # the resolved media file, when the task has one
+
+
+def tasks_of(items: Sequence[ExportItem]) -> Sequence[Task]:
+    """The items' tasks without reading their annotations.
+
+    An export's items may be read from the workspace page by page (annotations
+    decoded per page); a writer that needs a pass over the tasks alone (file
+    names, say) asks here, so the annotations are decoded once, not per pass.
+    """
+    tasks = getattr(items, "tasks", None)
+    return tasks if tasks is not None else [item.task for item in items]
 
 
 @dataclass

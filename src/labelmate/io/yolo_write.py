@@ -37,6 +37,7 @@ import yaml
 
 from labelmate.core.class_map import image_class_map
 from labelmate.core.errors import InputError, Location, Problem, Severity
+from labelmate.core.models import Task
 from labelmate.core.regions import Box, Polygon
 from labelmate.io.coco_yolo_common import (
     chosen_annotation,
@@ -44,7 +45,7 @@ from labelmate.io.coco_yolo_common import (
     media_name,
     size_reader,
 )
-from labelmate.io.interchange import ExportItem, WriteContext, WriteResult
+from labelmate.io.interchange import ExportItem, WriteContext, WriteResult, tasks_of
 
 DECIMALS = 6
 
@@ -71,7 +72,8 @@ def write_yolo(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult:
     counts = Counter[str]()
     unknown: set[str] = set()
     no_size: list[str] = []
-    stems = file_stems([media_name(item.task) for item in items])
+    tasks = tasks_of(items)
+    stems = file_stems([media_name(task) for task in tasks])
     files: list[Path] = []
     exported_media: list[str] = []
     regions_written = 0
@@ -114,7 +116,7 @@ def write_yolo(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult:
     files += [Path("classes.txt"), Path("images.txt"), Path("data.yaml")]
     if ctx.progress:
         ctx.progress(total, total)
-    problems = _problems(counts, unknown, no_size, items, stems)
+    problems = _problems(counts, unknown, no_size, tasks, stems)
     return WriteResult(
         files=files,
         problems=problems,
@@ -196,7 +198,7 @@ def _problems(
     counts: Counter[str],
     unknown: set[str],
     no_size: list[str],
-    items: Sequence[ExportItem],
+    tasks: Sequence[Task],
     stems: list[str],
 ) -> list[Problem]:
     out: list[Problem] = []
@@ -205,9 +207,9 @@ def _problems(
         out.append(Problem(Severity.WARNING, message, Location(file=file)))
 
     renamed = [
-        (media_name(item.task), stem)
-        for item, stem in zip(items, stems, strict=True)
-        if PurePosixPath(media_name(item.task)).stem != stem
+        (media_name(task), stem)
+        for task, stem in zip(tasks, stems, strict=True)
+        if PurePosixPath(media_name(task)).stem != stem
     ]
     if renamed:
         examples = "; ".join(f"{m} → labels/{s}.txt" for m, s in renamed[:5])

@@ -22,11 +22,6 @@ class Transactions:
         self._conn = conn
         self._depth = 0
 
-    @property
-    def depth(self) -> int:
-        """0 outside any transaction, 1 in the outer one, 2+ in savepoints."""
-        return self._depth
-
     @contextmanager
     def __call__(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn

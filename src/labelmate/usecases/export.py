@@ -187,6 +187,11 @@ class PagedExportItems(Sequence[ExportItem]):
         self._ambiguous: dict[str, None] = {}  # tasks where `which` matched several
 
     @property
+    def tasks(self) -> list[Task]:
+        """The tasks alone, for writers' passes that need no annotations (`tasks_of`)."""
+        return self._tasks
+
+    @property
     def ambiguous(self) -> list[str]:
         """External ids of tasks where `which` matched several annotations."""
         return list(self._ambiguous)
