@@ -40,10 +40,10 @@ from labelmate.io.coco_yolo_common import (
     generated_config,
     image_targets,
     is_outside,
-    number,
     positive_int,
 )
 from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadContext, ReadResult
+from labelmate.io.per_image import number
 from labelmate.io.text_files import decode_utf8, read_bytes
 
 

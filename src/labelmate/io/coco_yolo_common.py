@@ -9,7 +9,6 @@ same answers to "which annotation, which image size, which file name?".
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -18,11 +17,11 @@ from labelmate.core.labeling_interface import LabelingInterface
 from labelmate.core.models import Annotation, Task
 from labelmate.io.interchange import ExportItem, ImportedTask
 from labelmate.io.media import MediaResolver
+from labelmate.io.per_image import number
 
 DEFAULT_TARGET = "image"
 DEFAULT_DATA_KEY = "image"
 DEFAULT_CONTROLS = {"box": "label", "polygon": "polygon", "keypoint": "keypoint"}
-MAX_COORD = 1e7  # pixels; anything larger is a corrupt value, not a big image
 OUTSIDE_TOLERANCE_PX = 0.5  # float noise and half-pixel conventions are not "outside"
 _LABELS_TAGS = {"box": "RectangleLabels", "polygon": "PolygonLabels", "keypoint": "KeyPointLabels"}
 _LABELS_TYPES = {"box": "rectanglelabels", "polygon": "polygonlabels", "keypoint": "keypointlabels"}
@@ -109,19 +108,6 @@ def generated_config(
 
 
 # --- values ------------------------------------------------------------------------------
-
-
-def number(value: object) -> float | None:
-    """A finite, sane JSON/text number as float; None for anything else (bools too)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        result = float(value)
-    except OverflowError:  # an int too large for a float
-        return None
-    if not math.isfinite(result) or abs(result) > MAX_COORD:
-        return None
-    return result
 
 
 def positive_int(value: object) -> int | None:

@@ -33,8 +33,25 @@ DEFAULT_IMAGE_KEY = "image"
 DEFAULT_CONTROLS = {"box": "label", "polygon": "polygon", "keypoint": "keypoint"}
 _CONTROL_TAGS = {"box": "RectangleLabels", "polygon": "PolygonLabels", "keypoint": "KeyPointLabels"}
 # Coordinates beyond this are not pixels of any real image; they are corrupt data.
-MAX_COORD = 1e7
+MAX_COORD = 1e7  # pixels; anything larger is a corrupt value, not a big image
 MAX_IMAGE_SIDE = 1_000_000
+
+
+def number(value: object) -> float | None:
+    """A finite, sane JSON/text number as float; None for anything else (bools too).
+
+    Shared by every reader so "what counts as a coordinate" is one rule.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    if not math.isfinite(result) or abs(result) > MAX_COORD:
+        return None
+    return result
+
 
 _DIGITS = re.compile(r"(\d+)")
 

@@ -7,7 +7,6 @@ JSON, JSON_MIN, CSV and TXT paths cannot drift apart.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from labelmate.core.labeling_interface import LabelingInterface
 from labelmate.io.interchange import ReadContext
 from labelmate.io.media import IMAGE_SUFFIXES
-from labelmate.io.per_image import MAX_IMAGE_SIDE
+from labelmate.io.per_image import MAX_IMAGE_SIDE, number
 
 PROGRESS_EVERY = 1000
 _LS_MEDIA_PREFIXES = ("/data/local-files/", "/data/upload/")
@@ -150,17 +149,6 @@ def format_time(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def number(value: Any) -> float | None:
-    """A finite JSON number (bools are not numbers), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        result = float(value)
-    except OverflowError:  # an int too large for a float
-        return None
-    return result if math.isfinite(result) else None
 
 
 def positive_size(value: Any) -> int | None:
