@@ -38,16 +38,6 @@ from typing import Any
 from labelmate.core.errors import InputError, Location, Problem, Severity
 from labelmate.core.labeling_interface import LabelingInterface
 from labelmate.core.regions import Choices, Region, Span
-from labelmate.io.conll import (
-    DEFAULT_TARGET,
-    TextTarget,
-    control_target,
-    implied_text_config,
-    span_target,
-    task_problem,
-    text_data_key,
-    unknown_label_message,
-)
 from labelmate.io.interchange import (
     ExportItem,
     ImportedAnnotation,
@@ -58,6 +48,16 @@ from labelmate.io.interchange import (
     WriteResult,
 )
 from labelmate.io.text_files import read_utf8
+from labelmate.io.text_targets import (
+    DEFAULT_TARGET,
+    TextTarget,
+    control_target,
+    implied_text_config,
+    span_target,
+    task_problem,
+    text_data_key,
+    unknown_label_message,
+)
 
 JSONL_FILE = "result.jsonl"
 # The name implied_text_config gives a Choices control when the project has no config.
