@@ -25,8 +25,6 @@ from PySide6.QtWidgets import (
 from labelmate import __version__
 from labelmate.core.ids import ProjectId
 from labelmate.core.models import Project, TaskStatus
-from labelmate.gui.dialogs.export_dialog import ExportDialog, run_export
-from labelmate.gui.dialogs.import_dialog import ImportDialog, run_import
 from labelmate.gui.panels.task_preview import TaskPreview
 from labelmate.gui.task_list_model import TaskListModel
 from labelmate.store import Workspace
@@ -149,6 +147,10 @@ class MainWindow(QMainWindow):
         return [p.name for p in self._projects.values()]
 
     def _import(self) -> None:
+        # Imported on first use: the dialogs pull in every file-format reader and
+        # writer, which the window does not need to open.
+        from labelmate.gui.dialogs.import_dialog import ImportDialog, run_import
+
         current = self.current_project()
         dialog = ImportDialog(self._project_names(), current.name if current else None, self)
         if dialog.exec() != ImportDialog.DialogCode.Accepted:
@@ -159,6 +161,8 @@ class MainWindow(QMainWindow):
             self._select_project(request.project)
 
     def _export(self) -> None:
+        from labelmate.gui.dialogs.export_dialog import ExportDialog, run_export
+
         current = self.current_project()
         if current is None:
             QMessageBox.information(self, "Export", "There is no project to export yet.")
