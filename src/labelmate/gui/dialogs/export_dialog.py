@@ -6,17 +6,13 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from labelmate.core.errors import LabelmateError
+from labelmate.gui.dialogs.form_dialog import FormDialog
 from labelmate.gui.dialogs.path_field import PathField
 from labelmate.gui.dialogs.report_view import show_report
 from labelmate.store import Workspace
@@ -42,10 +38,9 @@ _WHICH = [
 ]
 
 
-class ExportDialog(QDialog):
+class ExportDialog(FormDialog):
     def __init__(self, project_names: list[str], current: str | None, parent: QWidget | None):
-        super().__init__(parent)
-        self.setWindowTitle("Export project")
+        super().__init__("Export project", "Export", parent)
         self.project = QComboBox()
         self.project.addItems(project_names)
         if current:
@@ -67,7 +62,7 @@ class ExportDialog(QDialog):
         )
         self.voc_one_based = QCheckBox("VOC: classic 1-based pixel coordinates")
         self.replace = QCheckBox("Replace what the folder holds (needed if it is not empty)")
-        form = QFormLayout()
+        form = self.form
         form.addRow("Project", self.project)
         form.addRow("Format", self.format)
         form.addRow("Into folder", self.out)
@@ -75,19 +70,6 @@ class ExportDialog(QDialog):
         form.addRow("Author", self.author)
         form.addRow("", self.replace)
         form.addRow("", self.voc_one_based)
-        self.error = QLabel(objectName="exportError")
-        self.error.setStyleSheet("color: #b42318")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
-        buttons.accepted.connect(self._check_and_accept)
-        buttons.rejected.connect(self.reject)
-        self.buttons = buttons
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
         self.resize(640, 0)
 
     def chosen_which(self) -> Which | None:
@@ -98,16 +80,11 @@ class ExportDialog(QDialog):
             return Which.parse(f"author:{self.author.text().strip()}")
         return Which.parse(rule)
 
-    def _check_and_accept(self) -> None:
-        try:
-            if self.out.path() is None:
-                raise LabelmateError("choose the folder to export into")
-            self.chosen_which()
-        except LabelmateError as exc:
-            self.error.setText(str(exc))
-            return
+    def validate(self) -> None:
+        if self.out.path() is None:
+            raise LabelmateError("choose the folder to export into")
+        self.chosen_which()
         QSettings().setValue("export/format", self.format.currentData())
-        self.accept()
 
 
 def run_export(parent: QWidget, ws: Workspace, dialog: ExportDialog) -> ExportReport | None:

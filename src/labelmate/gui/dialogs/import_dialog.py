@@ -5,18 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QProgressDialog,
-    QVBoxLayout,
     QWidget,
 )
 
 from labelmate.core.errors import LabelmateError
+from labelmate.gui.dialogs.form_dialog import FormDialog
 from labelmate.gui.dialogs.path_field import PathField
 from labelmate.gui.dialogs.report_view import show_report
 from labelmate.store import Workspace
@@ -25,10 +21,9 @@ from labelmate.usecases.import_tasks import ImportAs, ImportReport, ImportReques
 _KINDS = [("My own work", "mine"), ("Gold (reference answers)", "gold"), ("A peer's work", "peer")]
 
 
-class ImportDialog(QDialog):
+class ImportDialog(FormDialog):
     def __init__(self, project_names: list[str], current: str | None, parent: QWidget | None):
-        super().__init__(parent)
-        self.setWindowTitle("Import tasks")
+        super().__init__("Import tasks", "Import", parent)
         self.source = PathField(
             "import_source",
             files="Tasks and annotations (*.json *.jsonl *.csv *.tsv *.txt *.conll *.xml);;"
@@ -58,7 +53,7 @@ class ImportDialog(QDialog):
         self.media_root = PathField(
             "import_media", folder=True, placeholder="default: the imported file's folder"
         )
-        form = QFormLayout()
+        form = self.form
         form.addRow("Import from", self.source)
         form.addRow("Into project", self.project)
         form.addRow("Labeling config", self.config)
@@ -66,18 +61,6 @@ class ImportDialog(QDialog):
         form.addRow("Annotations are", self.kind)
         form.addRow("Peer", self.peer)
         form.addRow("Media root", self.media_root)
-        self.error = QLabel(objectName="importError")
-        self.error.setStyleSheet("color: #b42318")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
-        self.buttons.accepted.connect(self._check_and_accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
         self.resize(720, 0)
 
     def request(self) -> ImportRequest:
@@ -102,13 +85,8 @@ class ImportDialog(QDialog):
             media_root=self.media_root.path(),
         )
 
-    def _check_and_accept(self) -> None:
-        try:
-            self.request()
-        except LabelmateError as exc:
-            self.error.setText(str(exc))
-            return
-        self.accept()
+    def validate(self) -> None:
+        self.request()
 
 
 def run_import(parent: QWidget, ws: Workspace, request: ImportRequest) -> ImportReport | None:
