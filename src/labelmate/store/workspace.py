@@ -14,15 +14,16 @@ Why the settings below:
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import platformdirs
-import sqlite_utils
 
 from labelmate import __version__
 from labelmate.core.errors import Location, NotFoundError, WorkspaceError
@@ -34,6 +35,9 @@ from labelmate.store.rows import Edit
 from labelmate.store.schema import migrate, read_version, write_app_version
 from labelmate.store.tasks import TaskTable
 from labelmate.store.transaction import Transactions
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 WORKSPACE_FILENAME = "workspace.labelmate"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -64,7 +68,6 @@ class Workspace(TaskTable):
         self._conn = conn
         self._lock = lock
         self._tx = Transactions(conn)
-        self.db = sqlite_utils.Database(conn)
         """sqlite-utils view of the same connection, for introspection and bulk helpers."""
 
     # -- life cycle -------------------------------------------------------------------
@@ -124,6 +127,16 @@ class Workspace(TaskTable):
     def __repr__(self) -> str:
         state = "open" if self._lock.held else "closed"
         return f"<Workspace {self._path} ({state})>"
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as a sqlite-utils Database, for ad-hoc queries and tools.
+
+        Imported on first use: the window does not need it to open.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self._conn)
 
     @property
     def path(self) -> Path:
@@ -208,9 +221,10 @@ class Workspace(TaskTable):
 
     # -- annotations ------------------------------------------------------------------
 
-    def add_annotation(self, annotation: Annotation) -> Annotation:
+    def add_annotation(self, annotation: Annotation, *, reason: str | None = None) -> Annotation:
         """Store a new annotation. A given id is kept, so undoing a delete restores
-        the very annotation later undo steps refer to."""
+        the very annotation later undo steps refer to. `reason` goes to the edit log
+        (what the edit served, e.g. "geometry"); the kind is logged by default."""
         if annotation.task_id is None:
             raise NotFoundError("the annotation has no task_id")
         params = rows.annotation_params(annotation)
@@ -227,7 +241,9 @@ class Workspace(TaskTable):
                 params,
             )
             new_id = AnnotationId(cur.lastrowid or 0)
-            self._log(annotation.task_id, new_id, "annotation_added", annotation.kind.value)
+            self._log(
+                annotation.task_id, new_id, "annotation_added", reason or annotation.kind.value
+            )
         return annotation.model_copy(update={"id": new_id})
 
     def add_annotations(self, annotations: Iterable[Annotation]) -> list[Annotation]:
@@ -299,10 +315,11 @@ class Workspace(TaskTable):
         )
         return {TaskId(r[0]): r[1] for r in cur}
 
-    def update_annotation(self, annotation: Annotation) -> Annotation:
+    def update_annotation(self, annotation: Annotation, *, reason: str | None = None) -> Annotation:
         """Save a changed annotation; returns it with ``updated_at`` bumped to now.
 
-        The task and ``created_at`` of an annotation never change.
+        The task and ``created_at`` of an annotation never change. `reason` goes to the
+        edit log as for `add_annotation`.
         """
         if annotation.id is None:
             raise NotFoundError("cannot update an annotation that was never stored (no id)")
@@ -321,7 +338,7 @@ class Workspace(TaskTable):
                 params,
             )
             task_id = TaskId(row["task_id"])
-            self._log(task_id, annotation.id, "annotation_updated", annotation.kind.value)
+            self._log(task_id, annotation.id, "annotation_updated", reason or annotation.kind.value)
         return self.get_annotation(annotation.id)
 
     def delete_annotation(self, annotation_id: AnnotationId) -> None:
