@@ -30,7 +30,9 @@ def test_window_lists_demo_projects_and_their_tasks(qtbot, demo_ws):
     assert any(name.startswith("PCB defects") for name in names), names
     assert window.task_model.rowCount() > 0
     first = window.task_model.task_at(0)
-    assert first is not None and window.preview.title.text().count(first.external_id) == 1
+    # The first project draws on images, so its first task opens on the canvas.
+    assert first is not None and window.center.currentWidget() is window.image_screen
+    assert window.image_screen.info.text().count(first.external_id) == 1
 
 
 def test_clicking_a_project_and_a_task_shows_it(qtbot, demo_ws):

@@ -1,7 +1,8 @@
 """The main window: wiring of panels and actions, no domain logic.
 
-This foundation window lists projects and tasks and previews a task; the labeling
-issues put the canvas and the text editors where the preview is.
+Projects and tasks on the left; in the middle the image labeling screen for projects
+whose config draws on images, a read-only preview otherwise (the text screens come
+with text labeling); on the right the labels, regions and hints panels as docks.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDockWidget,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -24,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from labelmate import __version__
 from labelmate.core.ids import ProjectId
-from labelmate.core.models import Project, TaskStatus
+from labelmate.core.models import Project, Task, TaskStatus
+from labelmate.gui.labeling.image_screen import ImageLabelingScreen
 from labelmate.gui.panels.task_preview import TaskPreview
 from labelmate.gui.task_list_model import TaskListModel
 from labelmate.store import Workspace
@@ -43,7 +47,7 @@ class MainWindow(QMainWindow):
         self._ws = workspace
         self._projects: dict[int, Project] = {}
         self.setWindowTitle(f"Labelmate — {workspace.path.name}")
-        self.resize(1200, 760)
+        self.resize(1440, 900)
 
         self.project_list = QListWidget(objectName="projectList")
         self.status_filter = QComboBox(objectName="statusFilter")
@@ -58,6 +62,10 @@ class MainWindow(QMainWindow):
         self.task_view.verticalHeader().setDefaultSectionSize(24)
         self.task_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.preview = TaskPreview()
+        self.image_screen = ImageLabelingScreen(workspace)
+        self.center = QStackedWidget()
+        self.center.addWidget(self.preview)
+        self.center.addWidget(self.image_screen)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -70,12 +78,21 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(self.center)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([380, 820])
         self.setCentralWidget(self.splitter)
 
+        self.docks = {
+            "labels": self._dock("Labels", self.image_screen.labels_panel),
+            "regions": self._dock("Regions", self.image_screen.region_panel),
+            "hints": self._dock("Hints", self.image_screen.hints_panel),
+        }
         self._build_menus()
+        self.image_screen.nextRequested.connect(lambda: self._step_task(1))
+        self.image_screen.previousRequested.connect(lambda: self._step_task(-1))
+        self.image_screen.statusChanged.connect(self.task_model.refresh_task)
+        self.image_screen.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.project_list.currentItemChanged.connect(self._on_project_changed)
         self.status_filter.currentIndexChanged.connect(self._reload_tasks)
         self.task_view.selectionModel().selectionChanged.connect(self._on_task_selected)
@@ -84,6 +101,12 @@ class MainWindow(QMainWindow):
         self._restore_settings(initial_project)
 
     # -- construction --------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self, objectName=f"{title.lower()}Dock")
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.import_action = QAction("&Import tasks…", self, shortcut=QKeySequence("Ctrl+I"))
@@ -93,6 +116,23 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(self._export)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
+        edit_menu = self.menuBar().addMenu("&Edit")
+        screen = self.image_screen
+        for action in (screen.undo_action, screen.redo_action, None, screen.copy_action,
+                       screen.paste_action, screen.select_all_action):  # fmt: skip
+            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        for action in (screen.fit_action, screen.actual_action, None, screen.prev_action,
+                       screen.next_action):  # fmt: skip
+            view_menu.addSeparator() if action is None else view_menu.addAction(action)
+        view_menu.addSeparator()
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        task_menu = self.menuBar().addMenu("&Task")
+        for action in (*screen.tool_actions.values(), None, screen.check_action,
+                       screen.done_action, screen.flag_action, None, screen.keep_action,
+                       screen.exam_action):  # fmt: skip
+            task_menu.addSeparator() if action is None else task_menu.addAction(action)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -133,15 +173,50 @@ class MainWindow(QMainWindow):
     def _reload_tasks(self) -> None:
         project = self.current_project()
         status = _FILTERS[max(self.status_filter.currentIndex(), 0)][1]
+        self.image_screen.leave_task()
         self.task_model.set_project(ProjectId(project.id) if project else None, status)
-        self.preview.show_task(project, None)
+        self._show_task(None)
         if self.task_model.rowCount():
-            self.task_view.selectRow(0)
+            self.task_view.selectRow(self._remembered_row(project))
+
+    def _remembered_row(self, project: Project | None) -> int:
+        if project is None:
+            return 0
+        wanted = QSettings().value(f"main_window/last_task/{project.name}")
+        row = self.task_model.row_of(wanted) if isinstance(wanted, str) else None
+        return row or 0
 
     def _on_task_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = selected.indexes()
-        task = self.task_model.task_at(rows[0].row()) if rows else None
-        self.preview.show_task(self.current_project(), task)
+        self._show_task(self.task_model.task_at(rows[0].row()) if rows else None)
+
+    def _show_task(self, task: Task | None) -> None:
+        project = self.current_project()
+        draws = project is not None and self.image_screen.context_for(project).image_controls
+        if draws:
+            assert project is not None
+            self.center.setCurrentWidget(self.image_screen)
+            self.image_screen.open_task(project, task)
+            if task is not None:
+                QSettings().setValue(f"main_window/last_task/{project.name}", task.external_id)
+        else:
+            self.image_screen.open_task(project, None) if project else None
+            self.center.setCurrentWidget(self.preview)
+            self.preview.show_task(project, task)
+        for dock in self.docks.values():
+            dock.setEnabled(bool(draws))
+
+    def current_task(self) -> Task | None:
+        rows = self.task_view.selectionModel().selectedRows()
+        return self.task_model.task_at(rows[0].row()) if rows else None
+
+    def _step_task(self, step: int) -> None:
+        rows = self.task_view.selectionModel().selectedRows()
+        row = (rows[0].row() if rows else -1) + step
+        if 0 <= row < self.task_model.rowCount():
+            self.task_view.selectRow(row)
+        else:
+            self.statusBar().showMessage("No more tasks this way.", 4000)
 
     def _project_names(self) -> list[str]:
         return [p.name for p in self._projects.values()]
@@ -195,6 +270,9 @@ class MainWindow(QMainWindow):
         splitter = settings.value("main_window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        state = settings.value("main_window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
         wanted = initial_project or settings.value("main_window/last_project")
         if self.project_list.count():
             self.project_list.setCurrentRow(0)
@@ -202,7 +280,9 @@ class MainWindow(QMainWindow):
                 self._select_project(wanted)
 
     def closeEvent(self, event) -> None:
+        self.image_screen.leave_task()
         settings = QSettings()
+        settings.setValue("main_window/state", self.saveState())
         settings.setValue("main_window/geometry", self.saveGeometry())
         settings.setValue("main_window/splitter", self.splitter.saveState())
         project = self.current_project()

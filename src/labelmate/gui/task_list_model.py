@@ -93,3 +93,21 @@ class TaskListModel(QAbstractTableModel):
         if column == 1:
             return task.external_id if role == Qt.ItemDataRole.ToolTipRole else task_summary(task)
         return status_text(task.status)
+
+    def refresh_task(self, task: Task) -> None:
+        """Show a task's new status without reloading the page it is on."""
+        for page, rows in self._pages.items():
+            for offset, cached in enumerate(rows):
+                if cached.id == task.id:
+                    rows[offset] = task
+                    row = page * _PAGE + offset
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, 2))
+                    return
+
+    def row_of(self, external_id: str) -> int | None:
+        """The row showing the task with this external id (loads pages as needed)."""
+        for row in range(self._count):
+            task = self.task_at(row)
+            if task is not None and task.external_id == external_id:
+                return row
+        return None
