@@ -124,12 +124,15 @@ def test_unmatched_box_is_a_possible_extra_with_the_completeness_level():
     assert (hint.severity, hint.level_name) == ("warning", "Acceptable")
 
 
-def test_box_overlapping_gold_too_little_gives_the_best_iou():
-    (hint,) = region_hints(box("r9", 130, 100, 50, 40), [], [GOLD], PCB)
+def test_box_overlapping_gold_too_little_still_shows_its_edges_against_it():
+    hint, *rest = region_hints(box("r9", 130, 100, 50, 40), [], [GOLD], PCB)
     assert hint.message.startswith(
         "no gold box overlaps this box enough (best IoU 0.25 < 0.5): an extra box?"
     )
     assert hint.value == pytest.approx(0.25)
+    # The user is aiming at g1: say which edges to move and how far.
+    edges = {h.side: h.value for h in rest if h.kind == "edge"}
+    assert edges == {"left": -30.0, "right": 30.0}
 
 
 def test_second_box_on_an_already_matched_gold_is_a_possible_duplicate():
@@ -465,4 +468,6 @@ def test_live_hints_pair_each_box_with_the_gold_the_whole_task_check_pairs_it_wi
         if r.id in paired:
             assert [h.message.rsplit(" ", 1)[1] for h in ious] == [paired[r.id]]
         else:
-            assert not ious and [h.kind for h in hints] == ["extra"]
+            # Unmatched: said first; geometry only against an overlapping gold box.
+            assert hints[0].kind == "extra"
+            assert all(h.value < 0.5 for h in ious)

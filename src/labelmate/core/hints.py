@@ -65,6 +65,10 @@ Severity = Literal["good", "info", "warning", "error"]
 or invalid; info: a figure no rubric level depends on."""
 
 
+# Overlap that is enough to show a region's geometry against a gold object, when it is
+# too little for the matching threshold (the object still counts as missed).
+_ANY_OVERLAP = 1e-9
+
 @dataclass(frozen=True, slots=True)
 class Hint:
     """One line the canvas shows next to a region, or the Check report lists."""
@@ -288,8 +292,17 @@ def region_hints(
         drawn, ref, at = _neighbourhood(drawn, ref, at)
     match = match_all(drawn, ref, iou_threshold)[kind]
     pair = next((p for p in match.pairs if p.mine == at), None)
+    unmatched: Hint | None = None
     if pair is None:
-        return [*hints, _unmatched_hint(region, drawn, ref, match, rubric, iou_threshold)]
+        unmatched = _unmatched_hint(region, drawn, ref, match, rubric, iou_threshold)
+        if isinstance(region, Keypoint):
+            return [*hints, unmatched]
+        # Too little overlap to count as a match, but the user is plainly aiming at
+        # the nearest gold object: show how far off each edge is, so they can fix it.
+        loose = match_all(drawn, ref, _ANY_OVERLAP)[kind]
+        pair = next((p for p in loose.pairs if p.mine == at), None)
+        if pair is None:
+            return [*hints, unmatched]
 
     target = ref[pair.gold]
     if isinstance(region, Box):
@@ -317,6 +330,8 @@ def region_hints(
         hints.append(_iou_hint("polygon.iou", region, target, pair.similarity, rubric))
     else:
         hints += _keypoint_gold_hints(region, ref, pair, gold, image, rubric)
+    if unmatched is not None:
+        return [unmatched, *hints]  # what Check will say comes first
     if not pair.same_label:
         hints.append(_wrong_label_hint(region, target, rubric))
     return hints
