@@ -6,6 +6,8 @@ gets back after quitting: the canvas showing a box is not enough.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
@@ -318,9 +320,41 @@ def test_lead_time_is_recorded_on_the_annotation(qtbot, demo_ws):
 def test_missing_image_shows_a_message_and_regions_stay(qtbot, demo_ws):
     project = next(p for p in demo_ws.list_projects() if p.name.startswith("PCB"))
     task = demo_ws.list_tasks(project.id, limit=1)[0]
-    (__import__("pathlib").Path(project.media_root) / task.media).unlink()
+    (Path(project.media_root) / task.media).unlink()
     window = open_project(qtbot, demo_ws, "PCB")
     assert "no such file" in window.image_screen.canvas.message_text.lower() or (
         "missing" in window.image_screen.canvas.message_text.lower()
     )
     assert task.external_id in window.image_screen.info.text()
+
+
+def test_corrupt_image_shows_a_message_and_the_app_stays_usable(qtbot, demo_ws):
+    project = next(p for p in demo_ws.list_projects() if p.name.startswith("PCB"))
+    task = demo_ws.list_tasks(project.id, limit=1)[0]
+    path = Path(project.media_root) / task.media
+    path.write_bytes(path.read_bytes()[:200])  # cut off: a truncated download
+    window = open_project(qtbot, demo_ws, "PCB")
+    screen = window.image_screen
+    assert path.name in screen.canvas.message_text
+    qtbot.keyClick(screen.canvas, Qt.Key.Key_D)  # the next task opens normally
+    assert screen.canvas.message_text == ""
+    drag(qtbot, window, (40, 40), (80, 90))
+    assert len(stored_regions(demo_ws, window)) == 1
+
+
+def test_tool_last_task_and_options_are_remembered(qtbot, demo_ws):
+    window = open_project(qtbot, demo_ws, "Leaf outlines")
+    screen = window.image_screen
+    qtbot.keyClick(screen.canvas, Qt.Key.Key_D)
+    qtbot.keyClick(screen.canvas, Qt.Key.Key_D)
+    third = screen.session.task.external_id
+    screen.exam_action.trigger()
+    screen.keep_action.trigger()
+    window.close()
+    again = open_project(qtbot, demo_ws, "PCB")
+    qtbot.keyClick(again.image_screen.canvas, Qt.Key.Key_V)
+    again = open_project(qtbot, demo_ws, "Leaf outlines")
+    assert again.image_screen.session.task.external_id == third
+    assert again.image_screen.exam_action.isChecked()
+    assert again.image_screen.keep_action.isChecked()
+    assert again.image_screen.canvas.tool == Tool.POLYGON

@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
             "regions": self._dock("Regions", self.image_screen.region_panel),
             "hints": self._dock("Hints", self.image_screen.hints_panel),
         }
+        for toolbar in self.image_screen.toolbars:
+            self.addToolBar(toolbar)
         self._build_menus()
         self.image_screen.nextRequested.connect(lambda: self._step_task(1))
         self.image_screen.previousRequested.connect(lambda: self._step_task(-1))
@@ -205,6 +207,8 @@ class MainWindow(QMainWindow):
             self.preview.show_task(project, task)
         for dock in self.docks.values():
             dock.setEnabled(bool(draws))
+        for toolbar in self.image_screen.toolbars:
+            toolbar.setEnabled(bool(draws))
 
     def current_task(self) -> Task | None:
         rows = self.task_view.selectionModel().selectedRows()

@@ -112,14 +112,17 @@ class ImageLabelingScreen(QWidget):
         self._hint_timer = QTimer(self, singleShot=True, interval=40)
         self._hint_timer.timeout.connect(self._refresh_hints)
 
-        self.toolbar = QToolBar("Labeling", self)
+        # The main window puts these in its tool bar area (full width, remembered).
+        self.toolbar = QToolBar("Tools", self)
         self.toolbar.setObjectName("labelingToolbar")
+        self.task_toolbar = QToolBar("Task", self)
+        self.task_toolbar.setObjectName("taskToolbar")
+        self.toolbars = (self.toolbar, self.task_toolbar)
         self.info = QLabel()
         self.info.setObjectName("taskInfo")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.toolbar)
         layout.addWidget(self.info)
         layout.addWidget(self.canvas, 1)
         self._build_actions()
@@ -147,7 +150,6 @@ class ImageLabelingScreen(QWidget):
         if key:
             action.setShortcut(QKeySequence(key))
             action.setToolTip(f"{text} ({QKeySequence(key).toString()})")
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.setCheckable(checkable)
         action.triggered.connect(slot)
         self.addAction(action)
@@ -167,45 +169,49 @@ class ImageLabelingScreen(QWidget):
             self.tool_actions[tool] = action
             self.toolbar.addAction(action)
         self.toolbar.addSeparator()
+        # Menu entries name the step ("Undo Move region"); tool buttons stay short.
         self.undo_action = self.undo_group.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
         self.redo_action = self.undo_group.createRedoAction(self, "Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
-            self.toolbar.addAction(action)
+        for text, action, signal in (
+            ("Undo", self.undo_action, self.undo_group.canUndoChanged),
+            ("Redo", self.redo_action, self.undo_group.canRedoChanged),
+        ):
+            button = QAction(text, self)
+            button.setEnabled(False)
+            button.triggered.connect(action.trigger)
+            signal.connect(button.setEnabled)
+            action.changed.connect(lambda b=button, a=action: b.setToolTip(a.text()))
+            self.toolbar.addAction(button)
         self.toolbar.addSeparator()
-        self.fit_action = self.toolbar.addAction("Fit")
-        self.fit_action.setShortcut("F")
-        self.fit_action.triggered.connect(self.canvas.fit)
+        self.fit_action = self._action("Fit", "F", self.canvas.fit)
         self.actual_action = self._action("1:1", "Ctrl+0", self.canvas.actual_size)
+        self.toolbar.addAction(self.fit_action)
         self.toolbar.addAction(self.actual_action)
-        for a in (self.fit_action,):
-            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(a)
-        self.toolbar.addSeparator()
         self.prev_action = self._action("◀ Previous", "A", self.previousRequested.emit)
         self.next_action = self._action("Next ▶", "D", self.nextRequested.emit)
-        self.toolbar.addAction(self.prev_action)
-        self.toolbar.addAction(self.next_action)
-        self.toolbar.addSeparator()
+        self.task_toolbar.addAction(self.prev_action)
+        self.task_toolbar.addAction(self.next_action)
+        self.task_toolbar.addSeparator()
         self.keep_action = self._action(
             "Keep previous regions", None, self._remember, checkable=True
         )
         self.keep_action.setToolTip(
             "Copy the regions of the task you just left onto a new task that has none"
         )
-        self.toolbar.addAction(self.keep_action)
+        self.task_toolbar.addAction(self.keep_action)
         self.exam_action = self._action("Exam mode", None, self._exam_toggled, checkable=True)
         self.exam_action.setToolTip("Hide hints until the task is marked done")
-        self.toolbar.addAction(self.exam_action)
-        self.toolbar.addSeparator()
+        self.task_toolbar.addAction(self.exam_action)
+        self.task_toolbar.addSeparator()
         self.check_action = self._action("Check", "Ctrl+Return", self.run_check)
         self.done_action = self._action("Done", "Ctrl+D", self.toggle_done, checkable=True)
         self.flag_action = self._action("Flag", "Ctrl+Shift+F", self.toggle_flag, checkable=True)
         for a in (self.check_action, self.done_action, self.flag_action):
-            self.toolbar.addAction(a)
+            self.task_toolbar.addAction(a)
         self.copy_action = self._action("Copy regions", QKeySequence.StandardKey.Copy, self.copy)
         self.paste_action = self._action(
             "Paste regions", QKeySequence.StandardKey.Paste, self.paste
@@ -264,7 +270,6 @@ class ImageLabelingScreen(QWidget):
             self._paste(self._last_regions, "Keep previous regions")
         self.timer.start()
         self._after_change()
-        self.canvas.setFocus()
 
     def leave_task(self) -> None:
         """Save the time spent on the open task (also on quit)."""
