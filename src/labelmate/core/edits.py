@@ -72,6 +72,8 @@ class RemoveRegions:
         for index, region in sorted(self.items, key=lambda item: item[0], reverse=True):
             if not 0 <= index < len(out) or out[index].id != region.id:
                 raise EditError(f"region {region.id} is not at position {index}")
+            if out[index] != region:
+                raise EditError(f"region {region.id} has changed since this edit was made")
             del out[index]
         return tuple(out)
 
