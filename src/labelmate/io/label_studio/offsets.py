@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from labelmate.core.text_offsets import ViewOffsets
+
 _MAX_SHOWN = 60
 
 
@@ -22,15 +24,6 @@ class SpanCheck:
     end: int
     text: str | None
     warning: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Units:
-    """The text as another tool counts it: `units[i]` and the code point each unit starts."""
-
-    name: str
-    units: tuple[str, ...]
-    starts: tuple[int, ...]  # len(units) + 1 entries; -1 = inside a character
 
 
 def check_span(data: str | None, start: int, end: int, written: str | None) -> SpanCheck:
@@ -66,18 +59,21 @@ def check_span(data: str | None, start: int, end: int, written: str | None) -> S
 
 def _remap(data: str, start: int, end: int, written: str) -> SpanCheck | None:
     wanted = {written, written.replace("\r\n", "\n")}
-    for variant in (_utf16(data), _crlf(data), _crlf_utf16(data)):
-        if end > len(variant.units):
+    for name, view, crlf in _views(data):
+        if start < 0 or end > view.view_length():
             continue
-        cp_start, cp_end = variant.starts[start], variant.starts[end]
-        if cp_start < 0 or cp_end < 0:
-            continue
-        if "".join(variant.units[start:end]) in wanted:
+        cp_start, cp_end = view.to_code_point(start), view.to_code_point(end)
+        if view.to_view(cp_start) != start or view.to_view(cp_end) != end:
+            continue  # an offset inside a character (half a surrogate pair)
+        found = data[cp_start:cp_end]
+        if crlf:
+            found = found.replace("\r\n", "\n")
+        if found in wanted:
             return SpanCheck(
                 cp_start,
                 cp_end,
                 data[cp_start:cp_end],
-                f"span offsets {start}–{end} were counted as {variant.name} (as a browser "
+                f"span offsets {start}–{end} were counted as {name} (as a browser "
                 f"does); remapped to code points {cp_start}–{cp_end}",
             )
     return None
@@ -88,39 +84,13 @@ def _show(text: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _utf16(data: str) -> _Units:
-    return _build(data, "UTF-16 code units", crlf=False, utf16=True)
-
-
-@lru_cache(maxsize=8)
-def _crlf(data: str) -> _Units:
-    return _build(data, "characters with \\r\\n as one", crlf=True, utf16=False)
-
-
-@lru_cache(maxsize=8)
-def _crlf_utf16(data: str) -> _Units:
-    return _build(data, "UTF-16 code units with \\r\\n as one", crlf=True, utf16=True)
-
-
-def _build(data: str, name: str, *, crlf: bool, utf16: bool) -> _Units:
-    units: list[str] = []
-    starts: list[int] = []
-    i, n = 0, len(data)
-    while i < n:
-        ch = data[i]
-        if crlf and ch == "\r" and i + 1 < n and data[i + 1] == "\n":
-            units.append("\n")
-            starts.append(i)
-            i += 2
-            continue
-        units.append(ch)
-        starts.append(i)
-        if utf16 and ord(ch) > 0xFFFF:
-            units.append("")  # the low surrogate: no text of its own
-            starts.append(-1)
-        i += 1
-    starts.append(n)
-    return _Units(name, tuple(units), tuple(starts))
+def _views(data: str) -> tuple[tuple[str, ViewOffsets, bool], ...]:
+    """The ways another tool may have counted `data`: name, offsets, "\\r\\n" as one."""
+    return (
+        ("UTF-16 code units", ViewOffsets(data, crlf=False), False),
+        ("characters with \\r\\n as one", ViewOffsets(data, utf16=False), True),
+        ("UTF-16 code units with \\r\\n as one", ViewOffsets(data), True),
+    )
 
 
 def utf16_offsets(data: str, start: int, end: int) -> tuple[int, int]:
