@@ -33,7 +33,10 @@ def test_version():
     assert result.stdout.strip() == f"labelmate {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], ["open"], ["demo"], ["rubric"], ["rubric", "check"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["open"], ["demo"], ["rubric"], ["rubric", "check"], ["prompt"], ["prompt", "lint"]],
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args([*command, "--help"])
@@ -150,3 +153,110 @@ def test_cli_format_names_match_the_registries():
 
     assert sorted(READER_NAMES) == sorted(READERS)
     assert list(WRITER_NAMES) == list(WRITERS)
+
+
+# --- labelmate prompt lint -----------------------------------------------------------
+
+CLEAN_PROMPT = (
+    "You are a museum guide for visitors aged 10 to 14. Use a warm, friendly tone. "
+    "Answer in at most 3 sentences. If a question is off-topic, say so.\n\n"
+    "Examples\nUser: Who painted the ceiling?\nAssistant: Michelangelo, from 1508 to 1512.\n"
+)
+
+
+def write_prompt(tmp_path: Path, text: str, name: str = "prompt.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_prompt_lint_prints_findings_in_compiler_format_and_exits_1_on_errors(tmp_path):
+    path = write_prompt(tmp_path, "Be helpful.\nBe brief.\nExplain in detail.\n")
+    result = labelmate("prompt", "lint", str(path))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{path}:1:1: error: no role: nothing says who the assistant is" in result.stdout
+    assert lines[-1].startswith(f'{path}:3:1: error: "Explain in detail" conflicts with')
+    assert lines[-1].endswith("[conflicting-instructions]")
+    assert all(line.startswith(f"{path}:") and line.endswith("]") for line in lines)
+    assert result.stderr == ""
+
+
+def test_prompt_lint_json_has_exactly_the_documented_shape(tmp_path):
+    import json
+
+    path = write_prompt(tmp_path, "Be helpful.\nCheck the SLA.\n")
+    result = labelmate("prompt", "lint", str(path), "--json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["findings"]
+    assert data["findings"], data
+    for finding in data["findings"]:
+        assert list(finding) == ["rule", "severity", "message", "line"]
+        assert finding["severity"] in ("error", "warning", "info")
+        assert isinstance(finding["line"], int) and finding["line"] >= 1
+    assert {
+        "rule": "undefined-acronym",
+        "severity": "info",
+        "message": '"SLA" is not defined — write it out once, e.g. "Full Name (SLA)", or add '
+        "it to the allowed list if every reader knows it",
+        "line": 2,
+    } in data["findings"]
+
+
+def test_prompt_lint_exits_0_when_clean_or_with_warnings_only(tmp_path):
+    import json
+
+    clean = write_prompt(tmp_path, CLEAN_PROMPT, "clean.txt")
+    result = labelmate("prompt", "lint", str(clean))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    as_json = labelmate("prompt", "lint", "--json", str(clean))
+    assert as_json.returncode == 0 and json.loads(as_json.stdout) == {"findings": []}
+    warned = write_prompt(tmp_path, CLEAN_PROMPT + "\nBe helpful.\n", "warned.txt")
+    result = labelmate("prompt", "lint", str(warned))
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        f'{warned}:7:1: warning: "Be helpful" says nothing concrete — say who the user is, '
+        "what a good answer contains and how long it is [vague-instruction]"
+    ]
+
+
+def test_prompt_lint_exits_2_when_the_prompt_cannot_be_read(tmp_path):
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Caf\xe9".encode("latin-1"))
+    cases = {
+        tmp_path / "missing.txt": "cannot read prompt: no such file",
+        tmp_path: "cannot read prompt: is a directory",
+        latin1: "cannot read prompt: not UTF-8 text (byte 3)",
+    }
+    for path, words in cases.items():
+        result = labelmate("prompt", "lint", str(path), "--json")
+        assert result.returncode == 2, (path, result.stderr)
+        assert result.stdout == ""
+        assert f"labelmate: {path}: error: {words}" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_prompt_lint_uses_a_rules_file_and_reports_a_broken_one(tmp_path):
+    from labelmate.usecases.prompt_lint import shipped_rules_path
+
+    path = write_prompt(tmp_path, CLEAN_PROMPT.replace("You are", "Be"))
+    assert labelmate("prompt", "lint", str(path)).returncode == 1  # no-role is an error
+    shipped = shipped_rules_path().read_text(encoding="utf-8")
+    relaxed = tmp_path / "relaxed.yaml"
+    relaxed.write_text(
+        shipped.replace("  no-role:\n    severity: error", "  no-role:\n    severity: warning"),
+        encoding="utf-8",
+    )
+    result = labelmate("prompt", "lint", str(path), "--rules", str(relaxed))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning: no role" in result.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(shipped.replace("max_chars: 8000", "max_chars: lots"), encoding="utf-8")
+    line = next(i for i, text in enumerate(shipped.splitlines(), 1) if "max_chars: 8000" in text)
+    result = labelmate("prompt", "lint", str(path), "--rules", str(broken))
+    assert result.returncode == 2 and result.stdout == ""
+    assert (
+        f"labelmate: {broken}:{line}:16: error: rule 'overlong': 'max_chars' should be a whole "
+        "number, got 'lots' [rules.overlong.max_chars]"
+    ) in result.stderr

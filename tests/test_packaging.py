@@ -39,6 +39,7 @@ def test_wheel_carries_the_data_folders(wheel):
     for folder in ("resources", "rubrics", "portfolio_templates"):
         assert any(n.startswith(f"labelmate/_data/{folder}/") for n in names), folder
     assert "labelmate/_data/rubrics/pcb-defect-boxes.yaml" in names
+    assert "labelmate/_data/resources/prompt_lint.yaml" in names
 
 
 @pytest.mark.slow
@@ -91,3 +92,13 @@ def test_wheel_in_a_fresh_venv_finds_its_data_and_runs(wheel, tmp_path):
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "Added 'PCB defects" in demo.stdout
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("Be helpful.\n", encoding="utf-8")
+    lint = subprocess.run(
+        [str(venv / "bin" / "labelmate"), "prompt", "lint", str(prompt)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert lint.returncode == 1 and "[no-role]" in lint.stdout, lint.stdout + lint.stderr

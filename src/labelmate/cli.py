@@ -154,6 +154,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p_check.add_argument("--strict", action="store_true", help="treat warnings as failures")
+
+    p_prompt = sub.add_parser(
+        "prompt",
+        parents=[ws],
+        help="work with system prompts",
+        description="Work with system prompts written for practice tasks.",
+    )
+    prompt_sub = p_prompt.add_subparsers(dest="prompt_command", metavar="COMMAND", required=True)
+    p_lint = prompt_sub.add_parser(
+        "lint",
+        parents=[ws],
+        help="check a system prompt for known pitfalls",
+        description="Check a system prompt for vague instructions, a missing role, tone, "
+        "output format or edge-case handling, too few or too many examples, conflicting "
+        "instructions, an overlong prompt and undefined acronyms. Prints one line per "
+        "finding as FILE:LINE:COL: error|warning|info: message [rule]. Exit status: 0 no "
+        "errors (warnings and info allowed), 1 errors, 2 the prompt or the rules file "
+        "could not be used.",
+    )
+    p_lint.add_argument("file", type=Path, metavar="FILE", help="the prompt, as UTF-8 text")
+    p_lint.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"findings": [{"rule", "severity", "message", "line"}, ...]} instead',
+    )
+    p_lint.add_argument(
+        "--rules",
+        type=Path,
+        metavar="RULES.yaml",
+        help="linter rules to use instead of the shipped ones (a copy of prompt_lint.yaml)",
+    )
     return parser
 
 
@@ -181,6 +212,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _export(args)
     if args.command == "rubric":
         return _rubric_check(args.files, args.strict)
+    if args.command == "prompt":
+        return _prompt_lint(args.file, args.json, args.rules)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects others
 
 
@@ -276,4 +309,30 @@ def _rubric_check(files: list[Path], strict: bool) -> int:
     report = check_rubric_files(files, strict=strict)
     for line in report.lines:
         print(line)
+    return report.exit_code
+
+
+def _prompt_lint(file: Path, as_json: bool, rules_file: Path | None) -> int:
+    import json
+
+    from labelmate.usecases.prompt_lint import (
+        EXIT_UNREADABLE,
+        PromptRulesError,
+        UnreadablePromptError,
+        lint_file,
+        load_lint_rules,
+    )
+
+    try:
+        rules = load_lint_rules(rules_file)
+        report = lint_file(file, rules)
+    except (PromptRulesError, UnreadablePromptError) as exc:
+        for problem in exc.problems:
+            print(f"labelmate: {problem.format()}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines:
+            print(line)
     return report.exit_code

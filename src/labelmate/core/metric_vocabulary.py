@@ -230,8 +230,10 @@ METRICS: dict[str, MetricSpec] = {
             "count",
             "",
             ("textarea",),
-            "Pitfalls the system-prompt linter found (vague, no examples, no edge cases, "
-            "no tone, ...).",
+            "Errors and warnings the system-prompt linter reports (vague instructions; no "
+            "role, tone, output format or edge cases; too few or too many examples; "
+            "conflicting instructions; overlong). Info findings, such as an undefined "
+            "acronym, are not counted.",
             estimable=True,
             higher_is_better=False,
         ),
