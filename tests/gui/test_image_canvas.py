@@ -245,7 +245,7 @@ def test_box_hints_name_the_offset_and_the_rubric_level(qtbot, demo_ws):
     assert "Acceptable allows" in left
 
     # Exam mode hides hints until the task is done.
-    screen.exam_action.trigger()
+    screen.actions.exam_action.trigger()
     assert screen.hints_panel.texts() == []
     assert "Exam mode" in screen.hints_panel.title.text()
     qtbot.keyClick(screen.canvas, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
@@ -348,13 +348,13 @@ def test_tool_last_task_and_options_are_remembered(qtbot, demo_ws):
     qtbot.keyClick(screen.canvas, Qt.Key.Key_D)
     qtbot.keyClick(screen.canvas, Qt.Key.Key_D)
     third = screen.session.task.external_id
-    screen.exam_action.trigger()
+    screen.actions.exam_action.trigger()
     screen.keep_action.trigger()
     window.close()
     again = open_project(qtbot, demo_ws, "PCB")
     qtbot.keyClick(again.image_screen.canvas, Qt.Key.Key_V)
     again = open_project(qtbot, demo_ws, "Leaf outlines")
     assert again.image_screen.session.task.external_id == third
-    assert again.image_screen.exam_action.isChecked()
+    assert again.image_screen.actions.exam_action.isChecked()
     assert again.image_screen.keep_action.isChecked()
     assert again.image_screen.canvas.tool == Tool.POLYGON

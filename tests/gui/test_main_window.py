@@ -49,10 +49,12 @@ def test_clicking_a_project_and_a_task_shows_it(qtbot, demo_ws):
     second = window.task_view.visualRect(window.task_model.index(1, 1))
     qtbot.mouseClick(window.task_view.viewport(), Qt.MouseButton.LeftButton, pos=second.center())
     task = window.task_model.task_at(1)
-    assert task.external_id in window.preview.title.text()
-    assert task.data["text"][:20] in window.preview.text.toPlainText()
+    screen = window.text_screen  # reviews are text: they open on the text screen
+    assert window.center.currentWidget() is screen
+    assert task.external_id in screen.info.text()
+    assert screen.views["review"].toPlainText() == task.data["text"]
     qtbot.keyClick(window.task_view, Qt.Key.Key_Down)
-    assert window.task_model.task_at(2).external_id in window.preview.title.text()
+    assert window.task_model.task_at(2).external_id in screen.info.text()
 
 
 def test_status_filter_shows_only_matching_tasks(qtbot, demo_ws):

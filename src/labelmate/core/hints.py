@@ -69,6 +69,7 @@ or invalid; info: a figure no rubric level depends on."""
 # too little for the matching threshold (the object still counts as missed).
 _ANY_OVERLAP = 1e-9
 
+
 @dataclass(frozen=True, slots=True)
 class Hint:
     """One line the canvas shows next to a region, or the Check report lists."""

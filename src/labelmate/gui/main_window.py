@@ -29,6 +29,8 @@ from labelmate import __version__
 from labelmate.core.ids import ProjectId
 from labelmate.core.models import Project, Task, TaskStatus
 from labelmate.gui.labeling.image_screen import ImageLabelingScreen
+from labelmate.gui.labeling.task_screen import TaskActions, TaskScreen
+from labelmate.gui.labeling.text_screen import TextLabelingScreen
 from labelmate.gui.panels.task_preview import TaskPreview
 from labelmate.gui.task_list_model import TaskListModel
 from labelmate.store import Workspace
@@ -62,10 +64,15 @@ class MainWindow(QMainWindow):
         self.task_view.verticalHeader().setDefaultSectionSize(24)
         self.task_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.preview = TaskPreview()
-        self.image_screen = ImageLabelingScreen(workspace)
+        self.task_actions = TaskActions(self)
+        self.task_actions.attach(self)
+        self.image_screen = ImageLabelingScreen(workspace, self.task_actions)
+        self.text_screen = TextLabelingScreen(workspace, self.task_actions)
+        self.screens: tuple[TaskScreen, ...] = (self.image_screen, self.text_screen)
         self.center = QStackedWidget()
         self.center.addWidget(self.preview)
-        self.center.addWidget(self.image_screen)
+        for screen in self.screens:
+            self.center.addWidget(screen)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -83,18 +90,20 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([380, 820])
         self.setCentralWidget(self.splitter)
 
+        # Each dock shows the panel of the screen that is showing.
         self.docks = {
-            "labels": self._dock("Labels", self.image_screen.labels_panel),
-            "regions": self._dock("Regions", self.image_screen.region_panel),
-            "hints": self._dock("Hints", self.image_screen.hints_panel),
+            "labels": self._dock("Labels", [s.labels_panel for s in self.screens]),
+            "regions": self._dock("Regions", [s.region_panel for s in self.screens]),
+            "hints": self._dock("Hints", [s.hints_panel for s in self.screens]),
         }
-        for toolbar in self.image_screen.toolbars:
-            self.addToolBar(toolbar)
+        self.addToolBar(self.task_actions.toolbar)
+        for screen in self.screens:
+            self.addToolBar(screen.toolbar)
+            screen.statusChanged.connect(self.task_model.refresh_task)
+            screen.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._build_menus()
-        self.image_screen.nextRequested.connect(lambda: self._step_task(1))
-        self.image_screen.previousRequested.connect(lambda: self._step_task(-1))
-        self.image_screen.statusChanged.connect(self.task_model.refresh_task)
-        self.image_screen.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.task_actions.nextRequested.connect(lambda: self._step_task(1))
+        self.task_actions.previousRequested.connect(lambda: self._step_task(-1))
         self.project_list.currentItemChanged.connect(self._on_project_changed)
         self.status_filter.currentIndexChanged.connect(self._reload_tasks)
         self.task_view.selectionModel().selectionChanged.connect(self._on_task_selected)
@@ -103,9 +112,12 @@ class MainWindow(QMainWindow):
         self._restore_settings(initial_project)
 
     # -- construction --------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+    def _dock(self, title: str, pages: list[QWidget]) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"{title.lower()}Dock")
-        dock.setWidget(widget)
+        stack = QStackedWidget()
+        for page in pages:
+            stack.addWidget(page)
+        dock.setWidget(stack)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
@@ -119,21 +131,21 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         edit_menu = self.menuBar().addMenu("&Edit")
-        screen = self.image_screen
-        for action in (screen.undo_action, screen.redo_action, None, screen.copy_action,
+        screen, actions = self.image_screen, self.task_actions
+        for action in (actions.undo_action, actions.redo_action, None, screen.copy_action,
                        screen.paste_action, screen.select_all_action):  # fmt: skip
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         view_menu = self.menuBar().addMenu("&View")
-        for action in (screen.fit_action, screen.actual_action, None, screen.prev_action,
-                       screen.next_action):  # fmt: skip
+        for action in (screen.fit_action, screen.actual_action, None, actions.prev_action,
+                       actions.next_action):  # fmt: skip
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
         view_menu.addSeparator()
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         task_menu = self.menuBar().addMenu("&Task")
-        for action in (*screen.tool_actions.values(), None, screen.check_action,
-                       screen.done_action, screen.flag_action, None, screen.keep_action,
-                       screen.exam_action):  # fmt: skip
+        for action in (*screen.tool_actions.values(), None, actions.check_action,
+                       actions.done_action, actions.flag_action, None, screen.keep_action,
+                       actions.exam_action, *self.text_screen.menu_actions):  # fmt: skip
             task_menu.addSeparator() if action is None else task_menu.addAction(action)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -175,7 +187,8 @@ class MainWindow(QMainWindow):
     def _reload_tasks(self) -> None:
         project = self.current_project()
         status = _FILTERS[max(self.status_filter.currentIndex(), 0)][1]
-        self.image_screen.leave_task()
+        for screen in self.screens:
+            screen.leave_task()
         self.task_model.set_project(ProjectId(project.id) if project else None, status)
         self._show_task(None)
         if self.task_model.rowCount():
@@ -192,23 +205,40 @@ class MainWindow(QMainWindow):
         rows = selected.indexes()
         self._show_task(self.task_model.task_at(rows[0].row()) if rows else None)
 
+    def _screen_for(self, project: Project | None) -> TaskScreen | None:
+        if project is None:
+            return None
+        context = self.image_screen.context_for(project)
+        if context.image_controls:
+            return self.image_screen
+        if self.text_screen.can_show(context):
+            return self.text_screen
+        return None
+
     def _show_task(self, task: Task | None) -> None:
         project = self.current_project()
-        draws = project is not None and self.image_screen.context_for(project).image_controls
-        if draws:
-            assert project is not None
-            self.center.setCurrentWidget(self.image_screen)
-            self.image_screen.open_task(project, task)
-            if task is not None:
-                QSettings().setValue(f"main_window/last_task/{project.name}", task.external_id)
-        else:
-            self.image_screen.open_task(project, None) if project else None
+        chosen = self._screen_for(project)
+        for screen in self.screens:
+            if screen is not chosen and screen.session is not None:
+                screen.open_task(project, None) if project else screen.leave_task()
+            screen.toolbar.setVisible(screen is chosen)
+        self.task_actions.screen = chosen
+        self.task_actions.toolbar.setEnabled(chosen is not None)
+        for dock in self.docks.values():
+            dock.setEnabled(chosen is not None)
+            stack = dock.widget()
+            assert isinstance(stack, QStackedWidget)
+            if chosen is not None:
+                stack.setCurrentIndex(self.screens.index(chosen))
+        if chosen is None:
             self.center.setCurrentWidget(self.preview)
             self.preview.show_task(project, task)
-        for dock in self.docks.values():
-            dock.setEnabled(bool(draws))
-        for toolbar in self.image_screen.toolbars:
-            toolbar.setEnabled(bool(draws))
+            return
+        assert project is not None
+        self.center.setCurrentWidget(chosen)
+        chosen.open_task(project, task)
+        if task is not None:
+            QSettings().setValue(f"main_window/last_task/{project.name}", task.external_id)
 
     def current_task(self) -> Task | None:
         rows = self.task_view.selectionModel().selectedRows()
@@ -284,7 +314,8 @@ class MainWindow(QMainWindow):
                 self._select_project(wanted)
 
     def closeEvent(self, event) -> None:
-        self.image_screen.leave_task()
+        for screen in self.screens:
+            screen.leave_task()
         settings = QSettings()
         settings.setValue("main_window/state", self.saveState())
         settings.setValue("main_window/geometry", self.saveGeometry())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRunnable, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -18,24 +18,21 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QKeySequence,
-    QUndoGroup,
-    QUndoStack,
 )
-from PySide6.QtWidgets import QLabel, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QToolBar, QVBoxLayout
 
-from labelmate.core.active_time import ActiveTimer
-from labelmate.core.edits import EditError, InsertRegions, RegionEdit, ReplaceRegions, add_regions
+from labelmate.core.edits import InsertRegions, RegionEdit, ReplaceRegions, add_regions
 from labelmate.core.errors import LabelmateError
-from labelmate.core.models import Project, Task, TaskStatus
+from labelmate.core.models import Project, Task
 from labelmate.core.regions import RegionBase, new_region_id
 from labelmate.core.shape_edits import moved
 from labelmate.gui.canvas import image_source
 from labelmate.gui.canvas.items import label_colour, region_outline
 from labelmate.gui.canvas.view import TOOL_REGION, CanvasView, Tool
+from labelmate.gui.labeling.task_screen import TaskActions, TaskScreen, make_action
 from labelmate.gui.panels.hints_panel import HintsPanel
 from labelmate.gui.panels.labels_panel import LabelsPanel
 from labelmate.gui.panels.region_list import RegionListPanel
-from labelmate.gui.undo import EditCommand
 from labelmate.store import Workspace
 from labelmate.usecases.labeling import LabelingSession, ProjectContext
 
@@ -58,7 +55,6 @@ TOOL_NAMES = {
     Tool.POLYGON: "Polygon",
     Tool.KEYPOINT: "Keypoint",
 }
-IDLE_AFTER_S = 60.0
 
 
 class _FullDecode(QObject, QRunnable):
@@ -80,46 +76,26 @@ class _FullDecode(QObject, QRunnable):
         self.done.emit(self.task_id, image)
 
 
-class ImageLabelingScreen(QWidget):
+class ImageLabelingScreen(TaskScreen):
     """One image task at a time; `open_task` switches."""
 
-    nextRequested = Signal()
-    previousRequested = Signal()
-    statusChanged = Signal(object)  # the task, after its status changed
-    message = Signal(str)
-
-    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ws = workspace
+    def __init__(self, workspace: Workspace, actions: TaskActions, parent=None) -> None:
+        super().__init__(workspace, actions, parent)
         self.canvas = CanvasView(self)
         self.labels_panel = LabelsPanel()
         self.region_panel = RegionListPanel()
         self.hints_panel = HintsPanel()
-        self.undo_group = QUndoGroup(self)
-        self._stacks: dict[int, QUndoStack] = {}
-        self._sessions: dict[int, LabelingSession] = {}
-        self._contexts: dict[int, ProjectContext] = {}
-        self.session: LabelingSession | None = None
         self._colours: dict[tuple[str, str], QColor] = {}
         self._gray: GrayImage | None = None
         self._pixels: QImage | None = None  # full-resolution pixels, when we have them
         self._clipboard: list[RegionBase] = []
         self._last_regions: tuple[RegionBase, ...] = ()
-        self._check_shown = False
         self._decodes: dict[int, _FullDecode] = {}
-        self.timer = ActiveTimer(idle_after=IDLE_AFTER_S)
         self._preview: RegionBase | None = None
-        self._hint_timer = QTimer(self, singleShot=True, interval=40)
-        self._hint_timer.timeout.connect(self._refresh_hints)
 
-        # The main window puts these in its tool bar area (full width, remembered).
+        # The main window puts this in its tool bar area (full width, remembered).
         self.toolbar = QToolBar("Tools", self)
         self.toolbar.setObjectName("labelingToolbar")
-        self.task_toolbar = QToolBar("Task", self)
-        self.task_toolbar.setObjectName("taskToolbar")
-        self.toolbars = (self.toolbar, self.task_toolbar)
-        self.info = QLabel()
-        self.info.setObjectName("taskInfo")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -127,31 +103,22 @@ class ImageLabelingScreen(QWidget):
         layout.addWidget(self.canvas, 1)
         self._build_actions()
 
-        self.canvas.editRequested.connect(self.apply_edit)
+        self.canvas.editRequested.connect(self._edit_from_canvas)
         self.canvas.selectionChanged.connect(self._on_canvas_selection)
         self.canvas.previewChanged.connect(self._on_preview)
         self.canvas.message.connect(self.message)
         self.canvas.detailWanted.connect(self._load_full)
-        self.canvas.zoomChanged.connect(self._show_info)
+        self.canvas.zoomChanged.connect(self.show_info)
         self.region_panel.selectionChanged.connect(self.canvas.select)
         self.hints_panel.regionsClicked.connect(self.canvas.select)
         self.labels_panel.labelChosen.connect(self.choose_label)
-        self.canvas.viewport().installEventFilter(self)
-        self.canvas.installEventFilter(self)
-        QGuiApplication.instance().applicationStateChanged.connect(self._app_state)
-        self._restore_settings()
+        self.watch_activity(self.canvas.viewport())
+        self.watch_activity(self.canvas)
 
     # -- actions -------------------------------------------------------------------------
 
-    def _action(
-        self, text: str, key: str | QKeySequence | None, slot, *, checkable=False
-    ) -> QAction:
-        action = QAction(text, self)
-        if key:
-            action.setShortcut(QKeySequence(key))
-            action.setToolTip(f"{text} ({QKeySequence(key).toString()})")
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
+    def _action(self, text: str, key, slot, *, checkable: bool = False) -> QAction:
+        action = make_action(self, text, key, slot, checkable=checkable)
         self.addAction(action)
         return action
 
@@ -169,49 +136,19 @@ class ImageLabelingScreen(QWidget):
             self.tool_actions[tool] = action
             self.toolbar.addAction(action)
         self.toolbar.addSeparator()
-        # Menu entries name the step ("Undo Move region"); tool buttons stay short.
-        self.undo_action = self.undo_group.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
-        self.redo_action = self.undo_group.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for action in (self.undo_action, self.redo_action):
-            self.addAction(action)
-        for text, action, signal in (
-            ("Undo", self.undo_action, self.undo_group.canUndoChanged),
-            ("Redo", self.redo_action, self.undo_group.canRedoChanged),
-        ):
-            button = QAction(text, self)
-            button.setEnabled(False)
-            button.triggered.connect(action.trigger)
-            signal.connect(button.setEnabled)
-            action.changed.connect(lambda b=button, a=action: b.setToolTip(a.text()))
-            self.toolbar.addAction(button)
-        self.toolbar.addSeparator()
         self.fit_action = self._action("Fit", "F", self.canvas.fit)
         self.actual_action = self._action("1:1", "Ctrl+0", self.canvas.actual_size)
         self.toolbar.addAction(self.fit_action)
         self.toolbar.addAction(self.actual_action)
-        self.prev_action = self._action("◀ Previous", "A", self.previousRequested.emit)
-        self.next_action = self._action("Next ▶", "D", self.nextRequested.emit)
-        self.task_toolbar.addAction(self.prev_action)
-        self.task_toolbar.addAction(self.next_action)
-        self.task_toolbar.addSeparator()
+        self.toolbar.addSeparator()
         self.keep_action = self._action(
             "Keep previous regions", None, self._remember, checkable=True
         )
         self.keep_action.setToolTip(
             "Copy the regions of the task you just left onto a new task that has none"
         )
-        self.task_toolbar.addAction(self.keep_action)
-        self.exam_action = self._action("Exam mode", None, self._exam_toggled, checkable=True)
-        self.exam_action.setToolTip("Hide hints until the task is marked done")
-        self.task_toolbar.addAction(self.exam_action)
-        self.task_toolbar.addSeparator()
-        self.check_action = self._action("Check", "Ctrl+Return", self.run_check)
-        self.done_action = self._action("Done", "Ctrl+D", self.toggle_done, checkable=True)
-        self.flag_action = self._action("Flag", "Ctrl+Shift+F", self.toggle_flag, checkable=True)
-        for a in (self.check_action, self.done_action, self.flag_action):
-            self.task_toolbar.addAction(a)
+        self.keep_action.setChecked(QSettings().value("labeling/keep_previous", False, type=bool))
+        self.toolbar.addAction(self.keep_action)
         self.copy_action = self._action("Copy regions", QKeySequence.StandardKey.Copy, self.copy)
         self.paste_action = self._action(
             "Paste regions", QKeySequence.StandardKey.Paste, self.paste
@@ -219,68 +156,33 @@ class ImageLabelingScreen(QWidget):
         self.select_all_action = self._action(
             "Select all", QKeySequence.StandardKey.SelectAll, self._select_all
         )
-        self.digit_actions = [
-            self._action(f"Label {d}", str(d), lambda _=False, k=str(d): self.hotkey(k))
-            for d in range(1, 10)
-        ]
 
     # -- opening tasks -------------------------------------------------------------------
 
-    def context_for(self, project: Project) -> ProjectContext:
-        assert project.id is not None
-        context = self._contexts.get(project.id)
-        if context is None or context.project != project:
-            context = ProjectContext.of(project)
-            self._contexts[project.id] = context
-        return context
-
     def open_task(self, project: Project, task: Task | None) -> None:
-        self.leave_task()
         self.canvas.clear_overlays()
-        self._check_shown = False
-        if task is None or task.id is None:
-            self.session = None
+        self.canvas.cancel_drawing()
+        session = self.open_session(project, task)
+        if session is None:
             self.canvas.set_regions([])
-            self.canvas.show_message("Choose a task on the left.")
-            self._after_change()
+            self.canvas.show_message(
+                "Choose a task on the left." if task is None else f"Cannot open {task.external_id}."
+            )
+            self.after_change()
             return
-        context = self.context_for(project)
-        session = self._sessions.get(task.id)
-        if session is None or session.context is not context:
-            try:
-                session = LabelingSession.open(self._ws, context, task)
-            except LabelmateError as exc:
-                self.session = None
-                self.canvas.show_message(f"Cannot open {task.external_id}: {exc}")
-                return
-            self._sessions[task.id] = session
-        session.task = task
-        self.session = session
-        stack = self._stacks.get(task.id)
-        if stack is None:
-            stack = QUndoStack(self)
-            self._stacks[task.id] = stack
-            self.undo_group.addStack(stack)
-        self.undo_group.setActiveStack(stack)
-        self._setup_labels(context)
-        self._load_image(context, task)
+        assert task is not None
+        self._setup_labels(session.context)
+        self._load_image(session.context, task)
         self.canvas.set_regions(session.regions)
         keep = self.keep_action.isChecked() and session.annotation is None and self._last_regions
         if keep and self.canvas.image_size is not None:
             self._paste(self._last_regions, "Keep previous regions")
-        self.timer.start()
-        self._after_change()
+        self.after_change()
 
     def leave_task(self) -> None:
-        """Save the time spent on the open task (also on quit)."""
-        if self.session is None:
-            return
-        try:
-            self.session.record_time(self.timer.take())
-        except LabelmateError as exc:
-            self.message.emit(f"Could not save the time spent: {exc}")
-        self._last_regions = self.session.regions
-        self.canvas.cancel_drawing()
+        if self.session is not None:
+            self._last_regions = self.session.regions
+        super().leave_task()
 
     def _load_image(self, context: ProjectContext, task: Task) -> None:
         self._gray = None
@@ -408,7 +310,7 @@ class ImageLabelingScreen(QWidget):
         if tool != Tool.SELECT:
             QSettings().setValue("labeling/tool", tool.value)
         self.labels_panel.set_active(self.canvas.control, self.canvas.label)
-        self._show_info()
+        self.show_info()
 
     def _control_for_tool(self, tool: Tool):
         if self.session is None:
@@ -447,7 +349,7 @@ class ImageLabelingScreen(QWidget):
         if changed:
             before = tuple(r for r in selected if r.labels != (value,))
             self.apply_edit(ReplaceRegions(before, tuple(changed), "label", f"Label as {value}"))
-        self._show_info()
+        self.show_info()
 
     def hotkey(self, key: str) -> None:
         if self.session is None:
@@ -467,30 +369,9 @@ class ImageLabelingScreen(QWidget):
 
     # -- edits ---------------------------------------------------------------------------
 
-    def apply_edit(self, edit: RegionEdit) -> None:
-        """Save `edit` now and make it undoable; on failure show why and change nothing."""
-        if self.session is None:
-            return
-        stack = self.undo_group.activeStack()
-        if not self._apply(edit):
-            self.canvas.set_regions(self.session.regions)
-            return
-        stack.push(EditCommand(edit, self._apply))
-        if isinstance(edit, InsertRegions) and len(edit.items) == 1:
+    def _edit_from_canvas(self, edit: RegionEdit) -> None:
+        if self.apply_edit(edit) and isinstance(edit, InsertRegions) and len(edit.items) == 1:
             self.canvas.select([edit.items[0][1].id])
-
-    def _apply(self, edit: RegionEdit) -> bool:
-        session = self.session
-        if session is None:
-            return False
-        try:
-            session.apply(edit, seconds=self.timer.take())
-        except (EditError, LabelmateError) as exc:
-            self.message.emit(f"Not saved: {exc}")
-            return False
-        self.canvas.set_regions(session.regions)
-        self._after_change()
-        return True
 
     def copy(self) -> None:
         regions = [r for r in self.canvas.regions() if r.id in self.canvas.selected]
@@ -520,39 +401,7 @@ class ImageLabelingScreen(QWidget):
     def _select_all(self) -> None:
         self.canvas.select([r.id for r in self.canvas.regions()])
 
-    # -- status --------------------------------------------------------------------------
-
-    def toggle_done(self) -> None:
-        self._set_status(TaskStatus.TODO if self._status() == TaskStatus.DONE else TaskStatus.DONE)
-
-    def toggle_flag(self) -> None:
-        self._set_status(
-            TaskStatus.TODO if self._status() == TaskStatus.FLAGGED else TaskStatus.FLAGGED
-        )
-
-    def _status(self) -> TaskStatus | None:
-        return self.session.task.status if self.session else None
-
-    def _set_status(self, status: TaskStatus) -> None:
-        if self.session is None:
-            return
-        try:
-            self.session.record_time(self.timer.take())
-            self.session.set_status(status)
-        except LabelmateError as exc:
-            self.message.emit(f"Not saved: {exc}")
-            return
-        self.statusChanged.emit(self.session.task)
-        self._after_change()
-
     # -- hints ---------------------------------------------------------------------------
-
-    def _exam_toggled(self) -> None:
-        self._remember()
-        self._refresh_hints()
-
-    def hints_hidden(self) -> bool:
-        return self.exam_action.isChecked() and self._status() != TaskStatus.DONE
 
     def _on_preview(self, region: RegionBase | None) -> None:
         self._preview = region
@@ -563,7 +412,7 @@ class ImageLabelingScreen(QWidget):
         self._preview = None
         self._hint_timer.start()
 
-    def _refresh_hints(self) -> None:
+    def refresh_hints(self) -> None:
         session = self.session
         if session is None:
             self.hints_panel.set_hints("", [])
@@ -636,7 +485,7 @@ class ImageLabelingScreen(QWidget):
                 if region is not None:
                     shapes.append((region_outline(region), colour, hint.kind.replace("-", " ")))
         self.canvas.set_overlays(shapes)
-        self._refresh_hints()
+        self.refresh_hints()
         missed = sum(h.kind == "missed" for h in hints)
         extra = sum(h.kind == "extra" for h in hints)
         wrong = sum(h.kind == "wrong-label" for h in hints)
@@ -644,53 +493,21 @@ class ImageLabelingScreen(QWidget):
 
     # -- refresh -------------------------------------------------------------------------
 
-    def _after_change(self) -> None:
-        session = self.session
+    def show_session(self, session: LabelingSession | None) -> None:
+        self.canvas.set_regions(session.regions if session else [])
         self.region_panel.set_regions(session.regions if session else [], self.colour_of)
         self.region_panel.select(self.canvas.selected)
-        status = self._status()
-        self.done_action.setChecked(status == TaskStatus.DONE)
-        self.flag_action.setChecked(status == TaskStatus.FLAGGED)
-        if self._check_shown and session is not None and not self.canvas._overlays:
+        if self._check_shown and not self.canvas._overlays:
             self._check_shown = False
-        self._refresh_hints()
-        self._show_info()
 
-    def _show_info(self, *_args: object) -> None:
-        session = self.session
-        if session is None:
-            self.info.setText("")
-            return
-        task = session.task
+    def info_text(self) -> str:
         label = self.canvas.label or "—"
-        gold = "practice task (gold answer available)" if session.gold is not None else "no gold"
-        self.info.setText(
-            f"  <b>{task.external_id}</b> · {task.status.value} · {gold} · "
+        return (
             f"tool: {TOOL_NAMES[self.canvas.tool]} · label: {label} · zoom {self.canvas.zoom():.0%}"
         )
 
-    # -- time ----------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event) -> bool:
-        if event.type() in _ACTIVITY:
-            self.timer.activity()
-        return False
-
-    def _app_state(self, state: Qt.ApplicationState) -> None:
-        if state != Qt.ApplicationState.ApplicationActive:
-            self.timer.pause()
-
-    # -- settings ------------------------------------------------------------------------
-
     def _remember(self) -> None:
-        settings = QSettings()
-        settings.setValue("labeling/keep_previous", self.keep_action.isChecked())
-        settings.setValue("labeling/exam_mode", self.exam_action.isChecked())
-
-    def _restore_settings(self) -> None:
-        settings = QSettings()
-        self.keep_action.setChecked(settings.value("labeling/keep_previous", False, type=bool))
-        self.exam_action.setChecked(settings.value("labeling/exam_mode", False, type=bool))
+        QSettings().setValue("labeling/keep_previous", self.keep_action.isChecked())
 
 
 def _gray(image: QImage) -> GrayImage:
@@ -703,11 +520,3 @@ def _gray(image: QImage) -> GrayImage:
     if stride != width:
         data = b"".join(data[row * stride : row * stride + width] for row in range(height))
     return GrayImage(width, height, data)
-
-
-_ACTIVITY = {
-    QEvent.Type.MouseButtonPress,
-    QEvent.Type.MouseMove,
-    QEvent.Type.KeyPress,
-    QEvent.Type.Wheel,
-}

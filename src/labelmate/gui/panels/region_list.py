@@ -15,7 +15,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labelmate.core.regions import Box, Keypoint, Polygon, RegionBase
+from labelmate.core.regions import (
+    Box,
+    Choices,
+    Keypoint,
+    Polygon,
+    Rating,
+    RegionBase,
+    Span,
+    TextAnswer,
+)
 from labelmate.gui.panels.labels_panel import swatch
 
 ROLE_ID = Qt.ItemDataRole.UserRole
@@ -34,6 +43,18 @@ def describe(region: RegionBase) -> str:
         shape = f"polygon, {len(region.points)} vertices"
     elif isinstance(region, Keypoint):
         shape = f"point at ({region.x:.0f}, {region.y:.0f})"
+    elif isinstance(region, Span):
+        quoted = (region.text or "").replace("\n", " ")
+        quoted = quoted if len(quoted) <= 40 else quoted[:39] + "…"
+        shape = f"“{quoted}” at {region.start}–{region.end}"
+    elif isinstance(region, Choices):
+        return f"{region.control}: {label}"
+    elif isinstance(region, Rating):
+        return f"{region.control}: {region.rating} ★"
+    elif isinstance(region, TextAnswer):
+        chars = sum(len(t) for t in region.text)
+        tests = len(region.extra.get("test_cases", []))
+        return f"{region.control}: {chars} characters" + (f", {tests} test cases" if tests else "")
     else:
         shape = region.type  # type: ignore[attr-defined]
     return f"{label} — {shape}"
