@@ -195,7 +195,9 @@ def test_prompt_editor_lints_live_and_stores_test_cases(qtbot, demo_ws):
     editor.setFocus()
     qtbot.keyClicks(editor, "Be helpful and answer questions.")
     qtbot.waitUntil(
-        lambda: any("[vague-instruction]" in findings.item(i).text() for i in range(findings.count()))
+        lambda: any(
+            "[vague-instruction]" in findings.item(i).text() for i in range(findings.count())
+        )
     )
     rules = {findings.item(i).text().rsplit("[", 1)[-1] for i in range(findings.count())}
     assert {"no-role]", "no-output-format]", "vague-instruction]"} <= rules
@@ -224,3 +226,22 @@ def test_prompt_editor_lints_live_and_stores_test_cases(qtbot, demo_ws):
     window.task_actions.next_action.trigger()
     window.task_actions.prev_action.trigger()
     assert screen.test_tables[name].item(0, 0).text() == "Can you fix my brakes today?"
+
+
+def test_span_hints_and_check_against_gold(qtbot, demo_ws):
+    window = open_project(qtbot, demo_ws, "News")
+    screen = window.text_screen
+    view = screen.views["doc"]
+    gold = [r for r in screen.session.gold if isinstance(r, Span)]
+    target = gold[0]
+    screen.snap_action.trigger()  # off: take the sloppy selection as it is
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    screen.active = (target.control, target.labels[0])
+    select_with_mouse(qtbot, view, target.start, target.end - 1)
+    qtbot.waitUntil(lambda: screen.hints_panel.texts() != [])
+    texts = screen.hints_panel.texts()
+    assert any("ends 1 character early" in t for t in texts), texts
+    qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    missed = [t for t in screen.hints_panel.texts() if t.startswith("missed gold span")]
+    assert len(missed) == len(gold) - 1
+    assert len(view.marks) == len(gold) - 1

@@ -339,7 +339,9 @@ class Workspace(TaskTable):
             )
             task_id = TaskId(row["task_id"])
             self._log(task_id, annotation.id, "annotation_updated", reason or annotation.kind.value)
-        return self.get_annotation(annotation.id)
+        # What was written, without reading it back: a labeling screen saves after every
+        # edit, and parsing thousands of regions again each time is what it would cost.
+        return annotation.model_copy(update={"updated_at": now, "task_id": task_id})
 
     def delete_annotation(self, annotation_id: AnnotationId) -> None:
         with self.transaction() as conn:

@@ -276,7 +276,6 @@ class TextLabelingScreen(TaskScreen):
             if view is not None:
                 raw = session.task.data.get(obj.data_key) if obj.data_key else obj.value
                 view.set_text(_plain(raw, obj.tag.lower()))
-                view.set_marks([])
         self.after_change()
 
     def leave_task(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -32,6 +32,7 @@ from labelmate.core.regions import Span
 from labelmate.core.text_offsets import ViewOffsets
 
 WORD_CHARS = str.isalnum
+VISIBLE_MARGIN = 4000  # document positions drawn beyond the visible text, each side
 
 
 def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -79,6 +80,11 @@ class SpanTextView(QPlainTextEdit):
         self.selected: list[str] = []
         self.colour_of: Callable[[Span], QColor] = lambda span: QColor("#E53935")
         self.marks: list[tuple[int, int, QColor, str]] = []  # Check findings: missed gold
+        self._cursors: dict[tuple[int, int], QTextCursor] = {}
+        self._ordered: list[Span] = []
+        self._built = (0, 0)  # code points the extra selections cover
+        self.verticalScrollBar().valueChanged.connect(self._on_scroll)
+        self._formats: dict[object, QTextCharFormat] = {}
         self._press_pos: int | None = None
 
     def set_text(self, text: str) -> None:
@@ -86,6 +92,9 @@ class SpanTextView(QPlainTextEdit):
             return
         self.text = text
         self.offsets = ViewOffsets(text)
+        self._cursors = {}
+        self.spans, self._ordered, self.marks = [], [], []
+        self.setExtraSelections([])
         self.setPlainText(text)
 
     # -- offsets ----------------------------------------------------------------------
@@ -114,14 +123,49 @@ class SpanTextView(QPlainTextEdit):
 
     def set_spans(self, spans: Sequence[Span], selected: Sequence[str]) -> None:
         self.spans = list(spans)
+        self._ordered = sorted(self.spans, key=lambda s: (s.start, -s.end))
         self.selected = list(selected)
         self._redraw()
 
+    def _visible_range(self) -> tuple[int, int]:
+        """Code points on screen, widened by a margin so small scrolls need no redraw."""
+        first = self.firstVisibleBlock().position()
+        corner = self.viewport().rect().bottomRight()
+        last = self.cursorForPosition(corner).position()
+        margin = VISIBLE_MARGIN
+        lo = self.offsets.to_code_point(max(first - margin, 0))
+        hi = self.offsets.to_code_point(min(last + margin, self.offsets.view_length()))
+        return lo, hi
+
+    def _on_scroll(self, *_args: object) -> None:
+        lo, hi = self._visible_range()
+        built_lo, built_hi = self._built
+        margin = VISIBLE_MARGIN // 2
+        if lo + margin < built_lo or hi - margin > built_hi or (lo, hi) == (0, 0):
+            self._redraw()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._on_scroll()
+
     def _redraw(self) -> None:
+        """Extra selections for the spans near the visible part of the text only.
+
+        A selection needs a cursor, and a cursor two position look-ups in the
+        document; building them for 5,000 spans of a 1 MB text would take most of a
+        second on every change, so only what can be seen (plus a margin) is built,
+        and cursors of unchanged spans are reused.
+        """
+        lo, hi = self._visible_range()
+        self._built = (lo, hi)
+        chosen = set(self.selected)
+        cache: dict[tuple[int, int], QTextCursor] = {}
         extra: list[QTextEdit.ExtraSelection] = []
-        ordered = sorted(self.spans, key=lambda s: (s.start, -s.end))
+        ordered = [s for s in self._ordered if s.start < hi and s.end > lo]
         for span in ordered:
-            extra.append(self._selection(span.start, span.end, self._format(span)))
+            cursor = self._cursor(span.start, span.end)
+            cache[(span.start, span.end)] = cursor
+            extra.append(self._selection(cursor, self._format(span, span.id in chosen)))
         # Overlaps drawn on top with a hatch, so two labels on the same characters
         # are never mistaken for one.
         for i, a in enumerate(ordered):
@@ -129,44 +173,62 @@ class SpanTextView(QPlainTextEdit):
                 if b.start >= a.end:
                     break
                 if b.labels != a.labels:
-                    fmt = QTextCharFormat()
-                    fmt.setBackground(QBrush(QColor(0, 0, 0, 90), Qt.BrushStyle.BDiagPattern))
-                    fmt.setToolTip(f"overlap: {', '.join(a.labels)} and {', '.join(b.labels)}")
-                    extra.append(self._selection(b.start, min(a.end, b.end), fmt))
+                    cursor = self._cursor(b.start, min(a.end, b.end))
+                    extra.append(self._selection(cursor, self._overlap_format()))
         for start, end, colour, tip in self.marks:
-            fmt = QTextCharFormat()
-            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashUnderline)
-            fmt.setUnderlineColor(colour)
-            fmt.setToolTip(tip)
-            extra.append(self._selection(start, end, fmt))
+            if start < hi and end > lo:
+                fmt = QTextCharFormat()
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashUnderline)
+                fmt.setUnderlineColor(colour)
+                fmt.setToolTip(tip)
+                extra.append(self._selection(self._cursor(start, end), fmt))
+        self._cursors = cache
         self.setExtraSelections(extra)
 
     def set_marks(self, marks: list[tuple[int, int, QColor, str]]) -> None:
         self.marks = marks
         self._redraw()
 
-    def _format(self, span: Span) -> QTextCharFormat:
+    def _format(self, span: Span, selected: bool) -> QTextCharFormat:
+        """One shared format per colour and state: spans of a label look alike."""
         colour = self.colour_of(span)
-        fmt = QTextCharFormat()
-        fill = QColor(colour)
-        fill.setAlpha(110 if span.id in self.selected else 60)
-        fmt.setBackground(fill)
-        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-        fmt.setUnderlineColor(colour)
-        if span.id in self.selected:
-            fmt.setFontWeight(700)
-        fmt.setToolTip(f"{', '.join(span.labels)} ({span.start}–{span.end})")
-        fmt.setProperty(QTextFormat.Property.UserProperty, span.id)
+        key = (colour.rgba(), selected)
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fill = QColor(colour)
+            fill.setAlpha(110 if selected else 60)
+            fmt.setBackground(fill)
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            fmt.setUnderlineColor(colour)
+            if selected:
+                fmt.setFontWeight(700)
+            self._formats[key] = fmt
         return fmt
 
-    def _selection(self, start: int, end: int, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
-        selection = QTextEdit.ExtraSelection()
+    def _overlap_format(self) -> QTextCharFormat:
+        fmt = self._formats.get("overlap")
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fmt.setBackground(QBrush(QColor(0, 0, 0, 90), Qt.BrushStyle.BDiagPattern))
+            self._formats["overlap"] = fmt
+        return fmt
+
+    def _cursor(self, start: int, end: int) -> QTextCursor:
+        cached = self._cursors.get((start, end))
+        if cached is not None:
+            return cached
         # An imported span may run past the text (kept as written, and flagged).
         n = len(self.text)
-        start, end = min(max(start, 0), n), min(max(end, 0), n)
+        a, b = min(max(start, 0), n), min(max(end, 0), n)
         cursor = QTextCursor(self.document())
-        cursor.setPosition(self.offsets.to_view(start))
-        cursor.setPosition(self.offsets.to_view(end), QTextCursor.MoveMode.KeepAnchor)
+        cursor.setPosition(self.offsets.to_view(a))
+        cursor.setPosition(self.offsets.to_view(b), QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
+    @staticmethod
+    def _selection(cursor: QTextCursor, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
+        selection = QTextEdit.ExtraSelection()
         selection.cursor = cursor
         selection.format = fmt
         return selection
