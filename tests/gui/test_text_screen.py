@@ -65,6 +65,11 @@ def select_with_mouse(qtbot, view: SpanTextView, start: int, end: int) -> None:
     qtbot.mouseRelease(viewport, LEFT, pos=b)
 
 
+def click(qtbot, button) -> None:
+    """Click a check box or radio button on its indicator, as a user aims."""
+    qtbot.mouseClick(button, LEFT, pos=QPoint(8, button.height() // 2))
+
+
 def mine(ws, window: MainWindow):
     task = window.text_screen.session.task
     found = ws.annotations_for_task(task.id, AnnotationKind.MINE)
@@ -160,7 +165,7 @@ def test_choice_hotkeys_and_required_blocks_done(qtbot, demo_ws):
     assert choice.labels == ("Positive",)
     assert screen.choice_boxes["sentiment"].buttons["Positive"].isChecked()
     assert not screen.choice_boxes["sentiment"].buttons["Negative"].isChecked()
-    qtbot.mouseClick(screen.choice_boxes["sentiment"].buttons["Neutral"], LEFT)
+    click(qtbot, screen.choice_boxes["sentiment"].buttons["Neutral"])
     assert mine(demo_ws, window)[0].labels == ("Neutral",)
     qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert demo_ws.get_task(task_id).status == TaskStatus.DONE
@@ -245,3 +250,34 @@ def test_span_hints_and_check_against_gold(qtbot, demo_ws):
     missed = [t for t in screen.hints_panel.texts() if t.startswith("missed gold span")]
     assert len(missed) == len(gold) - 1
     assert len(view.marks) == len(gold) - 1
+
+
+MULTI_CONFIG = """<View>
+  <Text name="doc" value="$text"/>
+  <Choices name="topics" toName="doc" choice="multiple" showInline="false">
+    <Choice value="Price"/><Choice value="Service"/><Choice value="Speed"/>
+  </Choices>
+  <Rating name="stars" toName="doc" maxRating="5" required="true"/>
+</View>"""
+
+
+def test_multiple_choices_and_rating_are_stored_and_required(qtbot, demo_ws):
+    project = demo_ws.add_project(Project(name="Survey", config_xml=MULTI_CONFIG))
+    demo_ws.add_tasks([Task(project_id=project.id, external_id="s1", data={"text": "Fast."})])
+    window = open_project(qtbot, demo_ws, "Survey")
+    screen = window.text_screen
+    box = screen.choice_boxes["topics"]
+    click(qtbot, box.buttons["Price"])
+    click(qtbot, box.buttons["Speed"])
+    (topics,) = mine(demo_ws, window)
+    assert topics.labels == ("Price", "Speed")
+    screen.toggle_done()  # the rating is required
+    assert demo_ws.get_task(screen.session.task.id).status == TaskStatus.TODO
+    stars = screen.rating_boxes["stars"]
+    qtbot.mouseClick(stars.stars[3], LEFT)
+    rating = next(r for r in mine(demo_ws, window) if r.control == "stars")
+    assert rating.rating == 4 and stars.stars[3].text() == "★"
+    screen.toggle_done()
+    assert demo_ws.get_task(screen.session.task.id).status == TaskStatus.DONE
+    click(qtbot, box.buttons["Price"])  # untick one
+    assert next(r for r in mine(demo_ws, window) if r.control == "topics").labels == ("Speed",)
