@@ -125,17 +125,22 @@ def bench_open(app, jpeg: Path, repeat: int) -> dict[str, float]:
     }
 
 
+# The real entry point (`labelmate --workspace WS open`), with QMainWindow.show wrapped
+# to print the time once the window is shown and quit. (Qt is imported first here, as
+# the app would import it anyway; nothing of Labelmate is imported before main().)
 STARTUP_CHILD = """
 import sys, time
-from PySide6.QtWidgets import QApplication
-from labelmate.gui.main_window import MainWindow
-from labelmate.usecases.workspace import open_workspace
-app = QApplication(sys.argv[:1])
-with open_workspace(__import__("pathlib").Path(sys.argv[1])) as ws:
-    window = MainWindow(ws)
-    window.show()
-    app.processEvents()
-    print(time.time())
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+shown = QMainWindow.show
+def show(self):
+    shown(self)
+    QApplication.processEvents()
+    print(time.time(), flush=True)
+    QTimer.singleShot(0, QApplication.quit)
+QMainWindow.show = show
+from labelmate.cli import main
+sys.exit(main(["--workspace", sys.argv[1], "open"]))
 """
 
 

@@ -7,6 +7,7 @@ one line on stderr with a non-zero exit status, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -224,6 +225,9 @@ def _open_gui(workspace: Path | None, project: str | None) -> int:
     if problem:
         print(f"labelmate: {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
+    # We use no pydantic plugins; looking for them scans every installed package's
+    # metadata, a noticeable part of start-up.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from labelmate.gui.launch import run_app
 
     return run_app(workspace, project)

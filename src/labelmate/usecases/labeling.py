@@ -16,14 +16,17 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labelmate.core.edits import RegionEdit
 from labelmate.core.errors import Location, WorkspaceError
 from labelmate.core.labeling_interface import ControlTag, LabelingInterface
 from labelmate.core.models import Annotation, AnnotationKind, Project, Task, TaskStatus
 from labelmate.core.regions import RegionBase
-from labelmate.core.rubric import Rubric
 from labelmate.store import Workspace
+
+if TYPE_CHECKING:
+    from labelmate.core.rubric import Rubric
 
 DEFAULT_AUTHOR = "me"
 

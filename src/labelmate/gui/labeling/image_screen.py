@@ -420,7 +420,6 @@ class ImageLabelingScreen(TaskScreen):
         if self.hints_hidden():
             self.hints_panel.set_hints("Exam mode: hints appear once you mark the task done.", [])
             return
-        rubric = session.context.rubric
         focus = self._preview
         if focus is None and len(self.canvas.selected) == 1:
             focus = session.region(self.canvas.selected[0])
@@ -429,9 +428,11 @@ class ImageLabelingScreen(TaskScreen):
         if focus is None and not self._check_shown:
             self.hints_panel.set_hints("Select or draw a region to see hints.", [])
             return
-        # Hints need shapely and numpy: loaded for the first hint, not at start-up.
+        # Hints need shapely, numpy and the parsed rubric: made for the first hint,
+        # not at start-up.
         from labelmate.core.hints import check_hints, region_hints
 
+        rubric = session.context.rubric
         hints: list[Hint] = []
         title = "Select or draw a region to see hints."
         try:
