@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from pathlib import Path
@@ -234,3 +235,67 @@ def test_the_displayed_image_size_is_stored_and_a_declared_one_that_differs_repo
     with open_workspace(ws_path) as ws:
         (task,) = ws.list_tasks(ws.project_by_name("Street").id)
         assert (task.image_width, task.image_height) == (600, 800)
+
+
+def _sentiment(path: Path, tasks: list) -> ImportRequest:
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    return ImportRequest(
+        paths=[path], project="Reviews", config=CONFIGS / "config_text_sentiment.xml"
+    )
+
+
+def _choice(value: str) -> dict:
+    return {
+        "from_name": "sentiment",
+        "to_name": "review",
+        "type": "choices",
+        "value": {"choices": [value]},
+    }
+
+
+def test_changed_data_under_earlier_annotations_is_replaced_with_a_warning(ws_path, tmp_path):
+    first = [
+        {"id": 7, "data": {"text": "good"}, "annotations": [{"result": [_choice("Positive")]}]}
+    ]
+    import_files(_sentiment(tmp_path / "a.json", first), ws_path)
+    changed = [{"id": 7, "data": {"text": "good, mostly"}}]  # no annotations this time
+    (report,) = import_files(_sentiment(tmp_path / "b.json", changed), ws_path).files
+    assert (report.imported, report.updated, report.annotations_added) == (0, 1, 0)
+    (warning,) = [p for p in report.problems if "old data" in p.message]
+    assert "task '7'" in warning.message and "1 earlier annotation(s)" in warning.message
+    with open_workspace(ws_path) as ws:
+        (task,) = ws.list_tasks(ws.project_by_name("Reviews").id)
+        assert task.data == {"text": "good, mostly"}
+        assert len(ws.annotations_for_task(task.id)) == 1
+
+
+def test_a_task_repeated_in_one_file_is_stored_once_with_both_annotations(ws_path, tmp_path):
+    tasks = [
+        {"id": "r1", "data": {"text": "fine"}, "annotations": [{"result": [_choice("Neutral")]}]},
+        {"data": {"text": "other"}},
+        {"id": "r1", "data": {"text": "fine"}, "annotations": [{"result": [_choice("Positive")]}]},
+    ]
+    (report,) = import_files(_sentiment(tmp_path / "dup.json", tasks), ws_path).files
+    assert (report.imported, report.annotations_added) == (2, 2)
+    (warning,) = [p for p in report.problems if "repeats task" in p.message]
+    assert "'r1'" in warning.message and "task 3" in warning.format()
+    with open_workspace(ws_path) as ws:
+        first, _ = ws.list_tasks(ws.project_by_name("Reviews").id)
+        labels = sorted(a.regions[0].labels[0] for a in ws.annotations_for_task(first.id))
+        assert labels == ["Neutral", "Positive"]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(ws_path, tmp_path, enabled):
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        good = _sentiment(tmp_path / "ok.json", [{"data": {"text": "fine"}}])
+        import_files(good, ws_path)
+        assert gc.isenabled() is enabled
+        (tmp_path / "broken.json").write_text("[{", encoding="utf-8")
+        bad = ImportRequest(paths=[tmp_path / "broken.json"], project="Reviews")
+        assert not import_files(bad, ws_path).ok
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -147,6 +147,47 @@ def test_v1_upgrade_numbers_tasks_and_backfills_the_edit_log(tmp_path: Path) -> 
         assert left[0] == 0
 
 
+def test_v2_upgrade_rebuilds_tasks_keeping_ids_links_order_and_sequence(tmp_path: Path) -> None:
+    path = build(FIXTURES / "v2.sql", tmp_path / "w.labelmate")
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE sqlite_sequence SET seq = 40 WHERE name = 'tasks'")  # ids 8-40 deleted
+    raw.commit()
+    before = raw.execute("SELECT * FROM tasks ORDER BY id").fetchall()
+    raw.close()
+    with Workspace.open(path) as ws:
+        after = ws.db.execute("SELECT * FROM tasks ORDER BY id").fetchall()
+        assert [tuple(r) for r in after] == before  # same ids, data, positions, statuses
+        signs = ws.project_by_name("Street signs")
+        assert signs is not None
+        assert [t.external_id for t in ws.list_tasks(signs.id)] == [
+            "img-001",
+            "img-002",
+            "img-003",
+            "img-004",
+        ]
+        assert ws.count_tasks(signs.id, TaskStatus.DONE) == 2
+        night = ws.get_task(TaskId(6))
+        assert night.data == {"image": "images/img-004.png", "n": 3, "tags": ["night", "ß"]}
+        assert night.problems == ["the file says the image is 600×800"]
+        assert [a.author for a in ws.annotations_for_task(TaskId(1))] == [
+            "me",
+            "gold-set",
+            "yolo-v8n",
+        ]
+        # a deleted task's id is never handed out again
+        assert ws.add_task(Task(project_id=signs.id, external_id="img-005")).id == 41
+        # external ids stay unique per project
+        with pytest.raises(WorkspaceError, match="img-001"):
+            ws.add_task(Task(project_id=signs.id, external_id="img-001"))
+        # annotations and the edit log still cascade from their task
+        ws.delete_project(signs.id)
+        left = ws.db.execute(
+            "SELECT (SELECT count(*) FROM annotations WHERE task_id IN (1, 2, 4, 6)),"
+            " (SELECT count(*) FROM edit_log WHERE task_id IN (1, 2, 4, 6))"
+        ).fetchone()
+        assert tuple(left) == (0, 0)
+
+
 def test_newer_workspace_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.labelmate"
     with Workspace.open(path):

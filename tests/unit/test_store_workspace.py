@@ -13,9 +13,19 @@ from hypothesis import strategies as st
 
 from labelmate.core.errors import NotFoundError, TaskDataError, WorkspaceError
 from labelmate.core.ids import AnnotationId, ProjectId, TaskId
-from labelmate.core.models import Annotation, AnnotationKind, Project, Task, TaskStatus
+from labelmate.core.models import (
+    Annotation,
+    AnnotationKind,
+    Project,
+    Task,
+    TaskRecord,
+    TaskStatus,
+    canonical_json,
+    content_hash,
+)
 from labelmate.core.regions import Box, Choices, Keypoint, Polygon, Rating, Span, TextAnswer
 from labelmate.store import Workspace, default_workspace_path, open_workspace
+from labelmate.store import tasks as task_table
 
 T0 = datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
 
@@ -184,7 +194,78 @@ def test_duplicate_external_id_is_refused(ws: Workspace, project: Project) -> No
         ws.add_tasks([Task(project_id=project.id, external_id=x) for x in "bcb"])
 
 
-def test_failed_bulk_import_adds_nothing(ws: Workspace, project: Project) -> None:
+@pytest.fixture(params=["row by row", "staged"])
+def bulk_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Big batches go through a staging table; run bulk tests both ways."""
+    if request.param == "staged":
+        monkeypatch.setattr(task_table, "STAGE_FROM", 1)
+    return str(request.param)
+
+
+def record(external_id: str, data: dict[str, object], **more: object) -> TaskRecord:
+    blob = canonical_json(data)
+    return TaskRecord(external_id, data, blob, content_hash(data), **more)
+
+
+def test_bulk_records_are_stored_whole_and_in_order(
+    ws: Workspace, project: Project, bulk_path: str
+) -> None:
+    ws.add_task(Task(project_id=project.id, external_id="first"))
+    plain = [record(f"t{i}", {"text": f"review {i}", "n": i}) for i in range(5)]
+    ids = ws.insert_task_records(project.id, plain)
+    mixed = [
+        record("img", {"image": "a.jpg"}, media="a.jpg", image_width=640, image_height=480),
+        record("warned", {"text": "é"}, problems=("header missing",)),
+        record("plain", {"text": "x"}),
+    ]
+    ids += ws.insert_task_records(project.id, mixed)
+    assert len(set(ids)) == len(ids)
+    stored = [ws.get_task(i) for i in ids]
+    assert [t.external_id for t in stored] == [r.external_id for r in plain + mixed]
+    assert [t.data for t in stored] == [r.data for r in plain + mixed]
+    assert {t.status for t in stored} == {TaskStatus.TODO}
+    img, warned, last = stored[-3:]
+    assert (img.media, img.image_width, img.image_height, img.problems) == ("a.jpg", 640, 480, [])
+    assert (warned.media, warned.problems) == (None, ["header missing"])
+    assert (last.media, last.image_width, last.problems) == (None, None, [])
+    listed = [t.external_id for t in ws.list_tasks(project.id)]
+    assert listed == ["first"] + [r.external_id for r in plain + mixed]
+    identities = ws.task_identities(project.id)
+    assert identities["t3"] == (ids[3], content_hash({"text": "review 3", "n": 3}))
+
+
+def test_bulk_records_conflict_names_the_task_and_stores_nothing(
+    ws: Workspace, project: Project, bulk_path: str
+) -> None:
+    ws.add_task(Task(project_id=project.id, external_id="t5"))
+    batch = [record(f"t{i}", {"i": i}) for i in range(10)]
+    with pytest.raises(WorkspaceError, match="'Street signs' already has a task 't5'"):
+        ws.insert_task_records(project.id, batch)
+    assert raw_count(ws, "tasks") == 1
+    with pytest.raises(WorkspaceError, match="appears twice"):
+        ws.insert_task_records(project.id, [record("x", {}), record("x", {"other": 1})])
+    # and nothing is left half-way: the next import goes in whole
+    ids = ws.insert_task_records(project.id, batch[:5] + batch[6:])
+    assert [ws.get_task(i).external_id for i in ids] == [f"t{i}" for i in range(10) if i != 5]
+    assert ws.count_tasks(project.id) == 10
+
+
+def test_bulk_tasks_keep_the_ids_they_bring(
+    ws: Workspace, project: Project, bulk_path: str
+) -> None:
+    added = ws.add_tasks(
+        [
+            Task(id=TaskId(40), project_id=project.id, external_id="a"),
+            Task(project_id=project.id, external_id="b"),
+            Task(id=TaskId(7), project_id=project.id, external_id="c"),
+        ]
+    )
+    assert [(t.id, t.external_id) for t in added][::2] == [(40, "a"), (7, "c")]
+    assert [ws.get_task(t.id).external_id for t in added] == ["a", "b", "c"]
+    assert [t.external_id for t in ws.list_tasks(project.id)] == ["a", "b", "c"]
+
+
+def test_failed_bulk_import_adds_nothing(ws: Workspace, project: Project, bulk_path: str) -> None:
     ws.add_task(Task(project_id=project.id, external_id="t5"))
     batch = [Task(project_id=project.id, external_id=f"t{i}") for i in range(10)]
     with pytest.raises(WorkspaceError, match="already has a task 't5'"):
@@ -209,7 +290,9 @@ def test_upsert_refreshes_content_but_keeps_the_annotators_state(
     assert [t.external_id for t in ws.list_tasks(project.id)] == ["a", "b"]
 
 
-def test_tasks_list_in_import_order_with_paging_and_status(ws: Workspace, project: Project) -> None:
+def test_tasks_list_in_import_order_with_paging_and_status(
+    ws: Workspace, project: Project, bulk_path: str
+) -> None:
     other = ws.add_project(Project(name="Other", config_xml="<View/>"))
     names = [f"z{i:03}" if i % 2 else f"a{i:03}" for i in range(50)]  # ids != sort order
     added = ws.add_tasks(

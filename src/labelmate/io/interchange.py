@@ -22,7 +22,7 @@ from labelmate.core.regions import Region
 from labelmate.io.media import MediaResolver
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportedAnnotation:
     regions: list[Region]
     kind: AnnotationKind | None = None  # None: the kind the user chose with --as
@@ -35,7 +35,7 @@ class ImportedAnnotation:
     updated_at: datetime | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a big import holds 100,000s of these at once
 class ImportedTask:
     """One task read from a file, before it meets the workspace."""
 
@@ -71,6 +71,9 @@ class ReadContext:
     media: MediaResolver
     interface: LabelingInterface | None = None  # the project's config, when known
     progress: Callable[[int, int | None], None] | None = None  # (done, total)
+    # What readers leave for the files after theirs in the same import: a COCO
+    # dataset's images and categories, which a COCO results file names by id.
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -119,6 +119,59 @@ def _v2_task_position_and_edit_log(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_TASKS_V3 = """
+CREATE TABLE tasks_v3 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id   INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    external_id  TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    data         TEXT NOT NULL DEFAULT '{}',  -- canonical JSON, written by rows/import only
+    media        TEXT,
+    image_width  INTEGER CHECK (image_width IS NULL OR image_width > 0),
+    image_height INTEGER CHECK (image_height IS NULL OR image_height > 0),
+    status       TEXT NOT NULL DEFAULT 'todo',
+    problems     TEXT NOT NULL DEFAULT '[]',  -- a JSON list of strings, from rows.to_json
+    created_at   TEXT NOT NULL,
+    position     INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (project_id, external_id)
+)
+"""
+_TASK_COLUMNS_V3 = (
+    "id, project_id, external_id, content_hash, data, media, image_width, image_height,"
+    " status, problems, created_at, position"
+)
+
+
+def _v3_tasks_without_json_checks(conn: sqlite3.Connection) -> None:
+    """v2 had SQLite parse every task's ``data`` and ``problems`` on insert
+    (``CHECK (json_valid(...))``), about a tenth of a 100,000-task import, to
+    re-check JSON that the only code writing these columns cannot get wrong: data
+    is ``canonical_json`` (``allow_nan=False``, so NaN fails in Python), problems
+    ``rows.to_json``. SQLite cannot drop a
+    CHECK, so the table is rebuilt (sqlite.org/lang_altertable.html, "making other
+    kinds of table schema changes"): same ids, positions and rows; annotations and
+    the edit log still point at the same task ids; the AUTOINCREMENT high-water
+    mark is carried over so deleted task ids are never reused.
+    """
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone()
+    high_water = row[0] if row else 0
+    conn.execute(_TASKS_V3)
+    conn.execute(
+        f"INSERT INTO tasks_v3 ({_TASK_COLUMNS_V3}) SELECT {_TASK_COLUMNS_V3} FROM tasks"
+        " ORDER BY id"
+    )
+    conn.execute("DROP TABLE tasks")  # foreign keys are off: nothing cascades
+    conn.execute("ALTER TABLE tasks_v3 RENAME TO tasks")
+    conn.execute("DELETE FROM sqlite_sequence WHERE name = 'tasks'")
+    conn.execute(
+        "INSERT INTO sqlite_sequence (name, seq)"
+        " SELECT 'tasks', max(?, COALESCE(MAX(id), 0)) FROM tasks",
+        (high_water,),
+    )
+    conn.execute("CREATE UNIQUE INDEX tasks_by_position ON tasks(project_id, position)")
+    conn.execute("CREATE INDEX tasks_by_project_status ON tasks(project_id, status, position)")
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -139,6 +192,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "tasks.position for a stable order; edit_log; projects.media_root",
         _v2_task_position_and_edit_log,
+    ),
+    Migration(
+        3,
+        "tasks without json_valid checks (integrity kept by the one writer)",
+        _v3_tasks_without_json_checks,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -7,7 +7,7 @@ JSON, JSON_MIN, CSV and TXT paths cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +59,23 @@ def media_of(data: Mapping[str, Any], interface: LabelingInterface | None) -> st
         if looks_like_image(value):
             return value
     return None
+
+
+def media_getter(
+    interface: LabelingInterface | None,
+) -> Callable[[Mapping[str, Any]], str | None]:
+    """`media_of` with the config looked at once, for readers that call it per task."""
+    if interface is None:
+        return lambda data: media_of(data, None)
+    key = image_data_key(interface)
+    if key is None:
+        return lambda data: None
+
+    def media(data: Mapping[str, Any]) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return media
 
 
 def first_data_key(interface: LabelingInterface | None) -> str:

@@ -11,7 +11,7 @@ no annotations costs one small object and no validation.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from labelmate.io.label_studio.common import (
     author_from_ls,
     external_id_of,
     image_size_from_media,
-    media_of,
+    media_getter,
     number,
     parse_time,
     text_of,
@@ -88,9 +88,10 @@ def read_label_studio_json(path: Path, ctx: ReadContext) -> ReadResult:
         return read_json_min_rows(doc, path, ctx)
     source = str(path)
     total = len(doc)
+    media = media_getter(ctx.interface)
     tasks: list[ImportedTask] = []
     for index, raw in enumerate(doc):
-        tasks.append(read_task(index, raw, source, ctx))
+        tasks.append(read_task(index, raw, source, ctx, media))
         if ctx.progress is not None and (index + 1) % PROGRESS_EVERY == 0:
             ctx.progress(index + 1, total)
     if ctx.progress is not None:
@@ -98,8 +99,17 @@ def read_label_studio_json(path: Path, ctx: ReadContext) -> ReadResult:
     return ReadResult(tasks)
 
 
-def read_task(index: int, raw: Any, source: str, ctx: ReadContext) -> ImportedTask:
-    """One task object → ImportedTask; every problem lands on the task, nothing raises."""
+def read_task(
+    index: int,
+    raw: Any,
+    source: str,
+    ctx: ReadContext,
+    media: Callable[[Mapping[str, Any]], str | None] | None = None,
+) -> ImportedTask:
+    """One task object → ImportedTask; every problem lands on the task, nothing raises.
+
+    `media` is `media_getter(ctx.interface)`, made once by a caller reading many tasks.
+    """
     if not isinstance(raw, dict):
         task = ImportedTask(index, source, {})
         task.refuse(f"a task must be a JSON object, got a {_json_type(raw)}")
@@ -112,7 +122,8 @@ def read_task(index: int, raw: Any, source: str, ctx: ReadContext) -> ImportedTa
         task.refuse(f"'data' must be an object, got a {_json_type(data)}", "data")
         return task
     raw_id = raw.get("id")
-    task = ImportedTask(index, source, data, external_id_of(raw_id), media_of(data, ctx.interface))
+    media_ref = (media or media_getter(ctx.interface))(data)
+    task = ImportedTask(index, source, data, external_id_of(raw_id), media_ref)
     if raw_id is not None and task.external_id is None:
         task.warn(f"task id {str(raw_id)[:40]!r} is not a number or string; ignored", "id")
     if not data:
