@@ -17,11 +17,14 @@ from PIL import Image
 from labelmate.core.class_map import image_class_map
 from labelmate.core.errors import InputError, Severity
 from labelmate.core.labeling_interface import parse_labeling_config
-from labelmate.core.models import Annotation, Project, Task
+from labelmate.core.models import Annotation, AnnotationKind, Project, Task
 from labelmate.core.regions import Box, Keypoint, Polygon
 from labelmate.io.coco import read_coco, write_coco
+from labelmate.io.formats import detect_format
 from labelmate.io.interchange import ExportItem, ReadContext, ReadResult, WriteContext
 from labelmate.io.media import MediaResolver
+from labelmate.usecases.import_tasks import ImportAs, ImportRequest, import_files
+from labelmate.usecases.workspace import open_workspace
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BOXES_XML = (FIXTURES / "configs" / "config_image_boxes.xml").read_text(encoding="utf-8")
@@ -248,7 +251,8 @@ def test_multi_ring_object_round_trips_as_one_annotation(tmp_path):
     [
         (b'{"images": [\n  {"id": 1,,}\n]}', 2, 12, "not valid JSON"),
         (b'{"images": [],\n "x": "caf\xe9"}', 2, 11, "not UTF-8"),
-        (b"[1, 2]", 1, 1, "JSON object"),
+        (b"[1, 2]", 1, 1, "list of detections"),
+        (b'{"annotations": []}', 1, 1, "JSON object"),
     ],
 )
 def test_whole_file_problems_raise_input_error_with_a_position(tmp_path, content, line, column,
@@ -290,7 +294,9 @@ def test_boxes_and_polygons_round_trip_within_1e_6_px(images):
     assert [t.external_id for t in result.tasks] == [f"dir/{i}.jpg" for i in range(len(images))]
     for task, regions in zip(result.tasks, images, strict=True):
         assert task.data == {"picture": task.external_id}
-        got = task.annotations[0].regions
+        # an image without annotations comes back without one, not with an empty one
+        assert len(task.annotations) == (1 if regions else 0)
+        got = task.annotations[0].regions if regions else []
         assert len(got) == len(regions)
         for a, b in zip(got, regions, strict=True):
             assert (a.type, a.control, a.target, a.labels) == (
@@ -393,3 +399,97 @@ def test_a_file_without_categories_proposes_no_config(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
     assert _read(path).config_xml is None
+
+
+# --- images without annotations; results files (detections) ----------------------------------
+
+DATASET = {
+    "images": [
+        {"id": 1, "file_name": "a.jpg", "width": 200, "height": 100},
+        {"id": 2, "file_name": "b.jpg", "width": 200, "height": 100},  # no annotations
+        {"id": 3, "file_name": "c.jpg", "width": 200, "height": 100},  # only unreadable ones
+    ],
+    "annotations": [
+        {"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 20, 30, 40]},
+        {"id": 2, "image_id": 3, "category_id": 99, "bbox": [1, 2, 3, 4]},
+    ],
+    "categories": [{"id": 1, "name": "Car"}, {"id": 2, "name": "Truck"}],
+}
+DETECTIONS = [
+    {"image_id": 1, "category_id": 2, "bbox": [11.5, 20, 30, 40], "score": 0.91},
+    {"image_id": 2, "category_id": 1, "bbox": [50, 10, 20, 20], "score": 0.42},
+    {"image_id": 2, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.05},
+]
+
+
+def test_an_image_without_annotations_is_a_task_without_an_annotation(tmp_path):
+    """formats.md §8.13: COCO lists images nobody annotated too, so an empty list is not
+    "reviewed, nothing here"; an image whose annotations could not be read neither."""
+    path = tmp_path / "instances.json"
+    path.write_text(json.dumps(DATASET), encoding="utf-8")
+    a, b, c = _read(path, BOXES_XML).tasks
+    ((box,),) = [ann.regions for ann in a.annotations]
+    assert (box.x, box.labels) == (10, ("Car",))
+    assert a.annotations[0].kind is None  # the user's --as decides whose work it is
+    assert b.annotations == [] and not b.problems
+    assert c.annotations == []
+    assert any("none of its 1 annotation(s) could be read" in p.message for p in c.problems)
+
+
+def test_a_results_file_is_detected_and_needs_its_dataset_or_a_config(tmp_path):
+    results = tmp_path / "detections.json"
+    results.write_text(json.dumps(DETECTIONS), encoding="utf-8")
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps([{"data": {"image_id": 1, "category_id": 2}}]), encoding="utf-8")
+    assert (detect_format(results), detect_format(tasks)) == ("coco", "ls-json")
+    with pytest.raises(InputError, match="names categories only by id"):
+        _read(results)
+    with pytest.raises(InputError, match="import the dataset file first"):
+        _read(results, BOXES_XML)  # numeric image ids, and no dataset read before it
+
+
+def test_a_results_file_with_file_names_imports_as_predictions(tmp_path):
+    for name in ("a.jpg", "b.jpg"):
+        Image.new("RGB", (200, 100)).save(tmp_path / name)
+    rows = [dict(d, image_id="ab"[d["image_id"] - 1] + ".jpg") for d in DETECTIONS]
+    path = tmp_path / "yolov8n-run3.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    a, b = _read(path, BOXES_XML).tasks  # the config's categories: Car 0, Truck 1, Pedestrian 2
+    assert (a.external_id, a.data, a.image_size) == ("a.jpg", {"image": "a.jpg"}, (200, 100))
+    (prediction,) = b.annotations
+    assert prediction.kind is AnnotationKind.PREDICTION
+    assert prediction.model_version == prediction.author == "yolov8n-run3"
+    assert [(r.labels, r.score) for r in prediction.regions] == [
+        (("Truck",), 0.42),
+        (("Truck",), 0.05),
+    ]
+    assert a.annotations[0].regions[0].labels == ("Pedestrian",)
+
+
+def test_detections_land_on_their_datasets_tasks_as_predictions(tmp_path):
+    dataset, results = tmp_path / "instances.json", tmp_path / "detections.json"
+    dataset.write_text(json.dumps(DATASET), encoding="utf-8")
+    results.write_text(json.dumps(DETECTIONS), encoding="utf-8")
+    ws_path = tmp_path / "ws.labelmate"
+    request = ImportRequest(paths=[dataset, results], project="Cars", as_=ImportAs.parse("gold"))
+    report = import_files(request, ws_path)
+    assert report.ok, report.lines()
+    first, second = report.files
+    assert (first.imported, first.annotations_added) == (3, 1)
+    assert (second.format, second.imported, second.skipped) == ("coco", 0, 2)
+    assert second.annotations_added == 2
+    with open_workspace(ws_path) as ws:
+        a, b, c = ws.list_tasks(ws.project_by_name("Cars").id)
+        kinds = {t.external_id: [x.kind for x in ws.annotations_for_task(t.id)] for t in (a, b, c)}
+        assert kinds == {
+            "a.jpg": [AnnotationKind.GOLD, AnnotationKind.PREDICTION],
+            "b.jpg": [AnnotationKind.PREDICTION],
+            "c.jpg": [],
+        }
+        (prediction,) = ws.annotations_for_task(b.id, AnnotationKind.PREDICTION)
+        assert prediction.model_version == "detections"
+        assert [r.score for r in prediction.regions] == [0.42, 0.05]
+        (truck,) = ws.annotations_for_task(a.id, AnnotationKind.PREDICTION)[0].regions
+        assert truck.labels == ("Truck",) and truck.x == 11.5
+    again = import_files(request, ws_path)  # adds nothing twice
+    assert [f.annotations_added for f in again.files] == [0, 0]

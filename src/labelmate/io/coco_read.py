@@ -1,8 +1,30 @@
 """COCO detection / segmentation / keypoint JSON → imported tasks (formats.md §4).
 
-One task per `images[]` entry: `external_id` and `media` are its `file_name` as
-written (the import use-case resolves it), data is `{<image key>: file_name}`.
-COCO is already in absolute pixels, so regions are built without conversion.
+Two kinds of file are read:
+
+* A **dataset** (an object with `images`, `annotations`, `categories`): one task
+  per `images[]` entry; an image's annotations become one annotation of the task
+  (whose work it is comes from `--as`). An image listed with **no annotations
+  becomes a task with no annotation**, not an empty one: a COCO file lists images
+  nobody annotated too (Label Studio's converter lists tasks with
+  `"annotations": []`, formats.md §8 pitfall 13, and our writer lists every image
+  of known size), so an empty list does not say "reviewed, nothing here". An
+  image whose annotations were all unreadable gets none either, with a warning.
+* A **results file** (a JSON list of detections, each with `image_id`,
+  `category_id`, `bbox`/`segmentation`/`keypoints` and a `score`, as pycocotools'
+  `loadRes` and most detectors write): each image's detections become one
+  **prediction**, its `model_version` (and author) the file's name without the
+  suffix, each region keeping its `score`. A results file names images and
+  categories by the ids of its dataset, so the images come from a COCO dataset
+  file read earlier in the same import (`labelmate import instances.json
+  detections.json`); an `image_id` that is a string is taken as the file name.
+  Categories come from that dataset, else from the project's config (its
+  `category` attributes or config order, as the COCO writer numbers them).
+
+For both: `external_id` and `media` are the image's `file_name` as written (the
+import use-case resolves it), data is `{<image key>: file_name}`, so detections
+land on the tasks their dataset made. COCO is already in absolute pixels, so
+regions are built without conversion.
 
 Decisions, each chosen so nothing the user labeled disappears silently:
 
@@ -32,7 +54,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from labelmate.core.errors import InputError, Location, Problem, Severity
+from labelmate.core.class_map import image_class_map
+from labelmate.core.errors import InputError, LabelmateError, Location, Problem, Severity
+from labelmate.core.models import AnnotationKind
 from labelmate.core.regions import Box, Keypoint, Polygon, Region
 from labelmate.io.coco_yolo_common import (
     ImageTargets,
@@ -46,11 +70,15 @@ from labelmate.io.interchange import ImportedAnnotation, ImportedTask, ReadConte
 from labelmate.io.per_image import number
 from labelmate.io.text_files import decode_utf8, read_bytes
 
+_SHARED = "coco_dataset"  # ReadContext.shared key: the last dataset's images and categories
+
 
 def read_coco(path: Path, ctx: ReadContext) -> ReadResult:
     """Read a COCO JSON file; whole-file problems raise InputError with a location."""
     source = str(path)
     doc = _load(path, source)
+    if isinstance(doc, list):
+        return _read_results(doc, path, ctx)
     file_problems: list[Problem] = []
 
     def file_warn(message: str, field: str | None = None) -> None:
@@ -75,32 +103,29 @@ def read_coco(path: Path, ctx: ReadContext) -> ReadResult:
             continue
         by_image_id[image_id] = task
 
-    grouped: dict[Any, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for i, ann in enumerate(annotations):
-        if not isinstance(ann, dict):
-            file_warn("an annotation must be an object; skipped", f"annotations[{i}]")
-            continue
-        image_id = ann.get("image_id")
-        if not isinstance(image_id, int | str) or isinstance(image_id, bool):
-            file_warn(f"image_id {image_id!r} is not an id; skipped", f"annotations[{i}]")
-            continue
-        grouped[image_id].append((i, ann))
-    missing = 0
+    grouped, missing = _by_image(annotations, "annotations", by_image_id.keys(), file_warn)
     for image_id, anns in grouped.items():
-        task = by_image_id.get(image_id)
-        if task is None:
-            missing += len(anns)
-            continue
+        task = by_image_id[image_id]
         builder = _RegionBuilder(task, categories, targets)
         for i, ann in anns:
             builder.add(i, ann)
-        task.annotations[0].regions = builder.regions
+        if builder.regions:
+            task.annotations.append(ImportedAnnotation(regions=builder.regions))
+        else:  # stored empty, it would say "reviewed, nothing here"
+            task.warn(
+                f"none of its {len(anns)} annotation(s) could be read; the image is imported "
+                "without an annotation"
+            )
     if missing:
         refused = sum(t.refused for t in tasks)
         why = " (or to a refused image)" if refused else ""
         file_warn(f"{missing} annotation(s) point to an image id not in 'images'{why}; skipped")
     if ctx.progress:
         ctx.progress(len(tasks), len(tasks))
+    ctx.shared[_SHARED] = _Dataset(
+        {i: (t.media or "", t.image_size) for i, t in by_image_id.items() if not t.refused},
+        categories,
+    )
 
     config = None
     if not targets.from_interface:
@@ -108,7 +133,121 @@ def read_coco(path: Path, ctx: ReadContext) -> ReadResult:
     return ReadResult(tasks=tasks, problems=file_problems, config_xml=config)
 
 
-def _load(path: Path, source: str) -> dict[str, Any]:
+class _Dataset:
+    """What a results file read later in the same import needs from its dataset."""
+
+    __slots__ = ("categories", "images")
+
+    def __init__(
+        self,
+        images: dict[Any, tuple[str, tuple[int, int] | None]],
+        categories: dict[int, _Category],
+    ) -> None:
+        self.images = images  # image id → (file_name, size)
+        self.categories = categories
+
+
+def _by_image(
+    items: list[Any], key: str, known: Any, file_warn: Any
+) -> tuple[dict[Any, list[tuple[int, dict[str, Any]]]], int]:
+    """Annotations (or detections) grouped by a known image id, in file order, and how
+    many name an image id that is not known."""
+    grouped: dict[Any, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    missing = 0
+    for i, ann in enumerate(items):
+        if not isinstance(ann, dict):
+            file_warn("an entry must be an object; skipped", f"{key}[{i}]")
+            continue
+        image_id = ann.get("image_id")
+        if not isinstance(image_id, int | str) or isinstance(image_id, bool):
+            file_warn(f"image_id {image_id!r} is not an id; skipped", f"{key}[{i}]")
+            continue
+        if image_id in known:
+            grouped[image_id].append((i, ann))
+        else:
+            missing += 1
+    return grouped, missing
+
+
+def _read_results(rows: list[Any], path: Path, ctx: ReadContext) -> ReadResult:
+    """A results file: each image's detections become one prediction (see the docstring)."""
+    source = str(path)
+    file_problems: list[Problem] = []
+
+    def file_warn(message: str, field: str | None = None) -> None:
+        file_problems.append(Problem(Severity.WARNING, message, Location(file=source, field=field)))
+
+    dataset = ctx.shared.get(_SHARED)
+    targets = image_targets(ctx.interface)
+    categories = dataset.categories if dataset is not None else _config_categories(ctx, source)
+    images: dict[Any, tuple[str, tuple[int, int] | None]] = dict(dataset.images) if dataset else {}
+    for row in rows:  # a string image id is the image's file name
+        image_id = row.get("image_id") if isinstance(row, dict) else None
+        if isinstance(image_id, str) and image_id.strip() and image_id not in images:
+            images[image_id] = (image_id, None)
+    grouped, missing = _by_image(rows, "detections", images.keys(), file_warn)
+    if missing and not grouped:
+        raise InputError(
+            f"none of the {missing} detection(s) name an image this import knows: a COCO "
+            "results file names images by the ids of its dataset, so import the dataset file "
+            "first, in the same import (labelmate import instances.json detections.json)",
+            Location(file=source),
+        )
+    model = path.stem
+    tasks: list[ImportedTask] = []
+    for image_id, detections in grouped.items():
+        file_name, size = images[image_id]
+        task = ImportedTask(len(tasks), source, {targets.data_key: file_name}, file_name, file_name)
+        tasks.append(task)
+        task.image_size = size or _size_from_file(task, file_name, ctx, "a results file has none")
+        if task.refused:
+            continue
+        builder = _RegionBuilder(task, categories, targets, "detections")
+        for i, detection in detections:
+            builder.add(i, detection)
+        if not builder.regions:
+            task.warn(f"none of its {len(detections)} detection(s) could be read; skipped")
+            continue
+        task.annotations.append(
+            ImportedAnnotation(
+                regions=builder.regions,
+                kind=AnnotationKind.PREDICTION,
+                author=model,
+                model_version=model,
+            )
+        )
+    if missing:
+        file_warn(
+            f"{missing} detection(s) name an image id that no COCO dataset read earlier in this "
+            "import lists; skipped"
+        )
+    if ctx.progress:
+        ctx.progress(len(tasks), len(tasks))
+    config = None if targets.from_interface else _config(categories, tasks)
+    return ReadResult(tasks=tasks, problems=file_problems, config_xml=config)
+
+
+def _config_categories(ctx: ReadContext, source: str) -> dict[int, _Category]:
+    """Category id → label from the project's config, numbered as the COCO writer does."""
+    where = Location(file=source)
+    if ctx.interface is None:
+        raise InputError(
+            "a COCO results file names categories only by id: import it into a project with "
+            "a labeling config (--config), or after its dataset file in the same import",
+            where,
+        )
+    try:
+        class_map = image_class_map(ctx.interface, frozenset({"box", "polygon", "keypoint"}))
+    except LabelmateError as exc:
+        raise InputError(f"the config's category ids cannot be used: {exc}", where) from None
+    if not class_map.names:
+        raise InputError("the project's config has no image labels to match categories", where)
+    return {
+        cid: _Category(name, []) for name, cid in zip(class_map.names, class_map.ids, strict=True)
+    }
+
+
+def _load(path: Path, source: str) -> dict[str, Any] | list[Any]:
     text = decode_utf8(read_bytes(path), source)
     try:
         doc = json.loads(text)
@@ -118,12 +257,25 @@ def _load(path: Path, source: str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise InputError("the JSON is nested too deeply", Location(file=source)) from None
+    if isinstance(doc, list):
+        if not is_results_list(doc):
+            raise InputError(
+                "a COCO results file is a list of detections with 'image_id' and 'category_id'",
+                Location(file=source, line=1, column=1),
+            )
+        return doc
     if not isinstance(doc, dict) or "images" not in doc:
         raise InputError(
             "a COCO file is a JSON object with 'images', 'annotations' and 'categories'",
             Location(file=source, line=1, column=1),
         )
     return doc
+
+
+def is_results_list(doc: Any) -> bool:
+    """A COCO results file: a list whose objects are detections (image and category ids)."""
+    first = next((row for row in doc if isinstance(row, dict)), None) if doc else None
+    return first is not None and "image_id" in first and "category_id" in first
 
 
 def _list(doc: dict[str, Any], key: str, source: str, *, required: bool = True) -> list[Any]:
@@ -194,32 +346,44 @@ def _task(
     task.external_id = file_name
     task.media = file_name
     task.data = {targets.data_key: file_name}
-    task.annotations.append(ImportedAnnotation(regions=[]))
     width, height = positive_int(image.get("width")), positive_int(image.get("height"))
     if width and height:
         task.image_size = (width, height)
         return task
     declared = f"width={image.get('width')!r}, height={image.get('height')!r}"
+    task.image_size = _size_from_file(task, file_name, ctx, declared)
+    if task.image_size and (image.get("width") is not None or image.get("height") is not None):
+        task.warn(f"image size {declared} is not positive integers; read {task.image_size} instead")
+    return task
+
+
+def _size_from_file(
+    task: ImportedTask, file_name: str, ctx: ReadContext, declared: str
+) -> tuple[int, int] | None:
+    """The image file's size; without one the task is refused (its regions cannot be
+    checked against the image)."""
     ref = ctx.media.resolve(file_name)
     if ref.path is None or ref.refused:
         task.refuse(f"image size unknown ({declared}) and the image cannot be read: {ref.problem}")
-        return task
+        return None
     try:
-        task.image_size = ctx.media.image_size(ref.path)
+        return ctx.media.image_size(ref.path)
     except OSError as exc:
         task.refuse(f"image size unknown ({declared}) and the image cannot be read: {exc}")
-        return task
-    if image.get("width") is not None or image.get("height") is not None:
-        task.warn(f"image size {declared} is not positive integers; read {task.image_size} instead")
-    return task
+        return None
 
 
 class _RegionBuilder:
     """Turns the COCO annotations of one image into regions, noting problems on the task."""
 
     def __init__(
-        self, task: ImportedTask, categories: dict[int, _Category], targets: ImageTargets
+        self,
+        task: ImportedTask,
+        categories: dict[int, _Category],
+        targets: ImageTargets,
+        key: str = "annotations",
     ) -> None:
+        self.key = key  # the list the items come from, for messages
         self.task = task
         self.categories = categories
         self.targets = targets
@@ -232,10 +396,10 @@ class _RegionBuilder:
             self._add(i, ann)
         except ValidationError as exc:  # defensive: values are checked before this point
             detail = exc.errors()[0]["msg"]
-            self.task.warn(f"not a valid region ({detail}); skipped", f"annotations[{i}]")
+            self.task.warn(f"not a valid region ({detail}); skipped", f"{self.key}[{i}]")
 
     def _add(self, i: int, ann: dict[str, Any]) -> None:
-        where = f"annotations[{i}]"
+        where = f"{self.key}[{i}]"
         cid = ann.get("category_id")
         category = self.categories.get(cid) if isinstance(cid, int) else None
         if category is None:

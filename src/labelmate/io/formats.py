@@ -84,7 +84,7 @@ def _detect_json(path: Path) -> str:
     with path.open("rb") as fh:
         head = fh.read(_HEAD_BYTES).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
-        return "ls-json"
+        return "coco" if _first_is_detection(head) else "ls-json"
     if head.startswith(b"{"):
         if b'"categories"' in head and b'"images"' in head:
             return "coco"
@@ -101,6 +101,24 @@ def _detect_json(path: Path) -> str:
                 return "labelme"
         return "ls-json"
     return "ls-json"  # let the reader say what is wrong, with the line
+
+
+def _first_is_detection(head: bytes) -> bool:
+    """A list whose first item is a COCO detection (`image_id`, `category_id`): a COCO
+    results file, not a Label Studio task list."""
+    try:
+        text = head.decode("utf-8", errors="ignore")
+        start = text.index("[") + 1
+        while start < len(text) and text[start] in " \t\r\n":
+            start += 1
+        first, _ = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:  # includes a first item longer than the head
+        return False
+    return (
+        isinstance(first, dict)
+        and {"image_id", "category_id"} <= first.keys()
+        and not {"data", "annotations", "predictions"} & first.keys()
+    )
 
 
 def _detect_folder(folder: Path) -> str:
