@@ -318,6 +318,75 @@ def test_csv_ragged_rows_are_per_task_problems(tmp_path):
     assert multi.data == {"a": "multi\nline", "b": "2"} and not multi.problems
 
 
+# A Label Studio CSV export as formats.md §3.6 describes it (pandas, QUOTE_NONNUMERIC):
+# sorted columns, bare strings for one choice, JSON text for anything else; the
+# annotator column is float-typed (1.0) because one row has none.
+LS_EXPORT_CSV = (
+    '"agreement","annotation_id","annotator","created_at","id","lead_time","ref_id",'
+    '"sentiment","text","updated_at"\n'
+    '100.0,11,1.0,"2024-05-01T10:00:00.000000Z",1,12.4,"rev-001","Positive",'
+    '"Arrived early, works.","2024-05-01T10:00:00.000000Z"\n'
+    '100.0,12,"b@example.com","2024-05-02T10:00:00.000000Z",1,3.0,"rev-001","Neutral",'
+    '"Arrived early, works.","2024-05-02T10:00:00.000000Z"\n'
+    ',,,,2,,"rev-002",,"Strap broke.",\n'
+)
+
+
+def test_an_ls_csv_export_reads_as_tasks_with_their_annotations(tmp_path):
+    path = tmp_path / "project-1-at-2024.csv"
+    path.write_text(LS_EXPORT_CSV, encoding="utf-8")
+    one, two = read_csv(path, _ctx(tmp_path, "config_text_sentiment.xml")).tasks
+    assert not one.problems and not two.problems
+    assert (one.external_id, two.external_id) == ("1", "2")
+    assert one.data == {"ref_id": "rev-001", "text": "Arrived early, works."}
+    assert two.data == {"ref_id": "rev-002", "text": "Strap broke."}
+    first, second = one.annotations
+    assert [r.labels for r in first.regions] == [("Positive",)]
+    assert isinstance(first.regions[0], Choices) and first.regions[0].control == "sentiment"
+    assert (first.author, first.lead_time) == ("ls:1", 12.4)
+    assert (second.author, second.lead_time) == ("b@example.com", 3.0)
+    assert [r.labels for r in second.regions] == [("Neutral",)]
+    assert two.annotations == []
+
+
+def test_a_csv_without_control_columns_stays_a_plain_task_list(tmp_path):
+    """Only a column named after a control makes a CSV an export: these are data."""
+    path = tmp_path / "t.csv"
+    path.write_text("text,id,lead_time,created_at\nfine,7,2.5,today\n", encoding="utf-8")
+    (task,) = read_csv(path, _ctx(tmp_path, "config_text_sentiment.xml")).tasks
+    assert task.data == {"text": "fine", "id": "7", "lead_time": "2.5", "created_at": "today"}
+    assert task.external_id is None and task.annotations == []
+
+
+def test_a_control_named_column_the_config_reads_as_data_is_data(tmp_path):
+    config = (
+        '<View><Text name="t" value="$review"/>'
+        '<Choices name="review" toName="t"><Choice value="ok"/></Choices></View>'
+    )
+    path = tmp_path / "t.csv"
+    path.write_text("review\nok\n", encoding="utf-8")
+    ctx = ReadContext(MediaResolver(tmp_path), parse_labeling_config(config))
+    (task,) = read_csv(path, ctx).tasks
+    assert task.data == {"review": "ok"} and task.annotations == []
+
+
+def test_csv_export_rows_with_bad_cells_are_per_task_problems(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "id,text,sentiment,annotator,lead_time\n"
+        "1,a,Positive,1,soon\n"  # lead time not a number
+        '2,b,"[{""choices"": 5}]",1\n'  # short row; a choices value that is no list
+        "3,c,Positive,1,1,extra\n",  # one cell too many
+        encoding="utf-8",
+    )
+    one, two, three = read_csv(path, _ctx(tmp_path, "config_text_sentiment.xml")).tasks
+    assert "lead_time 'soon'" in one.problems[0].message and one.annotations[0].lead_time is None
+    assert any("line 3 has 4 cells" in p.message for p in two.problems)
+    assert two.annotations == [] and not two.refused  # not stored as "nothing here"
+    assert any("none of its 1 result(s) could be read" in p.message for p in two.problems)
+    assert three.refused and "line 4 has 6 cells" in three.problems[0].message
+
+
 def test_csv_in_latin1_names_the_line(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes("text\nok\nna\xefve\n".encode("latin-1"))

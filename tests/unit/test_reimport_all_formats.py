@@ -114,6 +114,27 @@ def _csv(root: Path) -> Path:
     return path
 
 
+def _ls_csv(root: Path) -> Path:
+    """A CSV export (formats.md §3.6): results in the control's column, two annotations
+    of task 1, and task 3 with none."""
+
+    def spans(*items: tuple[int, int, str, str]) -> str:
+        cells = [{"start": s, "end": e, "text": t, "labels": [label]} for s, e, t, label in items]
+        return json.dumps(cells, ensure_ascii=False).replace('"', '""')
+
+    path = root / "export.csv"
+    text = '"Zoë met Ada in London"'
+    path.write_text(
+        '"annotation_id","annotator","id","lead_time","ner","text"\n'
+        f'11,1,1,2.5,"{spans((0, 3, "Zoë", "PER"), (8, 11, "Ada", "PER"))}",{text}\n'
+        f'12,"b@example.com",1,"","{spans((15, 21, "London", "LOC"))}",{text}\n'
+        f'13,1,2,"","{spans((0, 3, "Bob", "PER"))}","Bob left"\n'
+        '"","","","","","Nobody here"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def _txt(root: Path) -> Path:
     path = root / "lines.txt"
     path.write_text("Zoë met Ada\nBob left\n", encoding="utf-8")
@@ -252,6 +273,7 @@ CASES = {
     "ls-json": Case("ls-json", IMAGE_CONFIG, _ls_tasks, ("", '"x": 20', '"x": 21')),
     "ls-min": Case("ls-json", IMAGE_CONFIG, _ls_min, ("", '"x": 10', '"x": 11')),
     "csv": Case("csv", TEXT_CONFIG, _csv, None),
+    "ls-csv": Case("csv", TEXT_CONFIG, _ls_csv, ("", '"LOC""', '"PER""')),
     "txt": Case("txt", TEXT_CONFIG, _txt, None),
     "images": Case("images", IMAGE_CONFIG, _images, None),
     "labelme": Case("labelme", IMAGE_CONFIG, _labelme, ("b.json", "12.5", "13.5")),

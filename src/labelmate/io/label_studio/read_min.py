@@ -63,52 +63,84 @@ def read_json_min_rows(rows: list[Any], path: Path, ctx: ReadContext) -> ReadRes
             "columns from data",
             Location(str(path)),
         )
-    controls = {c.name: c for c in ctx.interface.controls}
-    source = str(path)
-    tasks: list[ImportedTask] = []
-    by_id: dict[str, ImportedTask] = {}
+    flat = FlatRows(str(path), ctx)
     for n, row in enumerate(rows):
         if not isinstance(row, dict):
-            task = ImportedTask(len(tasks), source, {})
-            task.refuse(f"row {n + 1} must be a JSON object")
-            tasks.append(task)
-            continue
-        ext = external_id_of(row.get("id"))
-        data = {k: v for k, v in row.items() if k not in controls and k not in MIN_KEYS}
-        task = by_id.get(ext) if ext is not None else None
-        if task is None:
-            task = ImportedTask(len(tasks), source, data, ext, media_of(data, ctx.interface))
-            if not data:
-                task.refuse(f"row {n + 1} has no task data")
-            tasks.append(task)
-            if ext is not None:
-                by_id[ext] = task
-        elif data != task.data:
-            task.warn(f"row {n + 1} repeats task id {ext} with different data; the first is kept")
-        if any(k in row for k in _ANNOTATION_MARKERS) or any(k in controls for k in row):
-            task.annotations.append(_annotation(task, row, n, controls, ctx))
+            flat.refused(f"row {n + 1} must be a JSON object")
+        else:
+            flat.add(row, f"row {n + 1}")
         if ctx.progress is not None and (n + 1) % PROGRESS_EVERY == 0:
             ctx.progress(n + 1, len(rows))
     if ctx.progress is not None:
         ctx.progress(len(rows), len(rows))
-    return ReadResult(tasks)
+    return ReadResult(flat.tasks)
+
+
+class FlatRows:
+    """Tasks from flat export rows (JSON_MIN, and LS CSV exports read as such rows).
+
+    A row holds task data, bookkeeping (MIN_KEYS) and one key per control; rows
+    sharing an `id` are one task with several annotations.
+    """
+
+    def __init__(self, source: str, ctx: ReadContext) -> None:
+        assert ctx.interface is not None
+        self.source = source
+        self.ctx = ctx
+        self.controls = {c.name: c for c in ctx.interface.controls}
+        self.tasks: list[ImportedTask] = []
+        self._by_id: dict[str, ImportedTask] = {}
+
+    def refused(self, message: str) -> ImportedTask:
+        task = ImportedTask(len(self.tasks), self.source, {})
+        task.refuse(message)
+        self.tasks.append(task)
+        return task
+
+    def add(
+        self, row: dict[str, Any], where: str, data: dict[str, Any] | None = None
+    ) -> ImportedTask:
+        """The row's task (a new one, or the earlier one with its id), with the row's
+        annotation added if it has one. `data` defaults to the keys that are neither
+        controls nor bookkeeping."""
+        controls = self.controls
+        ext = external_id_of(row.get("id"))
+        if data is None:
+            data = {k: v for k, v in row.items() if k not in controls and k not in MIN_KEYS}
+        task = self._by_id.get(ext) if ext is not None else None
+        if task is None:
+            media = media_of(data, self.ctx.interface)
+            task = ImportedTask(len(self.tasks), self.source, data, ext, media)
+            if not data:
+                task.refuse(f"{where} has no task data")
+            self.tasks.append(task)
+            if ext is not None:
+                self._by_id[ext] = task
+        elif data != task.data:
+            task.warn(f"{where} repeats task id {ext} with different data; the first is kept")
+        if any(k in row for k in _ANNOTATION_MARKERS) or any(k in controls for k in row):
+            annotation = _annotation(task, row, where, controls, self.ctx)
+            if annotation is not None:
+                task.annotations.append(annotation)
+        return task
 
 
 def _annotation(
     task: ImportedTask,
     row: dict[str, Any],
-    n: int,
+    where: str,
     controls: dict[str, ControlTag],
     ctx: ReadContext,
-) -> ImportedAnnotation:
-    where = f"row {n + 1}"
+) -> ImportedAnnotation | None:
     regions: list[RegionBase] = []
+    written = 0
     for name, control in controls.items():
         if name not in row:
             continue
         entries = row[name]
         if not isinstance(entries, list):
             entries = [entries]
+        written += len(entries)
         for k, entry in enumerate(entries):
             field = f"{where}.{name}[{k}]"
             item = _pseudo_result(control, entry)
@@ -123,6 +155,13 @@ def _annotation(
                 task.warn(message, field)
             if region is not None:
                 regions.append(region)
+    if written and not regions:
+        # Stored empty, it would claim the task has nothing to label (as in read_json).
+        task.warn(
+            f"none of its {written} result(s) could be read; the annotation is not imported",
+            where,
+        )
+        return None
     imported = ImportedAnnotation(regions=regions)  # type: ignore[arg-type]
     author, problem = author_from_ls(row.get("annotator"))
     imported.author = author

@@ -6,7 +6,10 @@ coordinates are unrounded percent. Output is deterministic: tasks in the order
 given, keys in a fixed order, CSV columns sorted as LS sorts them (§3.6).
 JSON_MIN and CSV follow LS in leaving predictions and cancelled annotations out,
 and differ in one place on purpose: a task whose only annotations were left out
-still gets its data row (LS skips it), so no task silently disappears.
+still gets its data row (LS skips it), so no task silently disappears. In CSV a
+data key named like a control becomes the column `_data_<key>`, as recent LS
+exports write it, so the result column does not overwrite it; the CSV reader
+(`read_tabular`) reads such a file back with its annotations.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from labelmate.io.label_studio.common import (
     format_time,
     text_of,
 )
+from labelmate.io.label_studio.read_tabular import DATA_PREFIX
 from labelmate.io.label_studio.results import IMAGE_TYPES, region_to_results
 from labelmate.io.media import MediaResolver
 
@@ -147,20 +151,30 @@ def write_ls_json(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult
     return WriteResult([Path(JSON_FILE)], conv.problems, len(tasks), conv.regions)
 
 
-def _flat_rows(items: Sequence[ExportItem], ctx: WriteContext) -> tuple[list[dict], _Converter]:
-    """JSON_MIN rows: one per kept annotation, data-only for a task with none kept."""
+def _flat_rows(
+    items: Sequence[ExportItem], ctx: WriteContext, data_prefix: str | None = None
+) -> tuple[list[dict], _Converter]:
+    """JSON_MIN rows: one per kept annotation, data-only for a task with none kept.
+
+    With `data_prefix`, a data key that is also a control's name is written as
+    prefix + key, so the control's results cannot overwrite it.
+    """
     conv = _Converter(ctx)
     rows: list[dict[str, Any]] = []
     ann_counter = 0
+    controls = {c.name for c in ctx.interface.controls} if data_prefix else set()
     for position, item in enumerate(items):
         task_id = _task_id(item, position)
+        data = item.task.data
+        if controls and not controls.isdisjoint(data):
+            data = {(f"{data_prefix}{k}" if k in controls else k): v for k, v in data.items()}
         kept = 0
         for ann in item.annotations:
             ann_counter += 1
             if ann.kind is AnnotationKind.PREDICTION or ann.was_cancelled:
                 continue
             kept += 1
-            row: dict[str, Any] = dict(item.task.data)
+            row: dict[str, Any] = dict(data)
             row["id"] = task_id
             for name, value in _by_control(conv.results(item, task_id, ann)).items():
                 row[name] = value
@@ -171,7 +185,7 @@ def _flat_rows(items: Sequence[ExportItem], ctx: WriteContext) -> tuple[list[dic
             row["lead_time"] = ann.lead_time
             rows.append(row)
         if not kept:
-            rows.append(dict(item.task.data))
+            rows.append(dict(data))
         _progress(ctx, position + 1, len(items))
     return rows, conv
 
@@ -208,7 +222,7 @@ def write_ls_min(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult:
 
 def write_ls_csv(items: Sequence[ExportItem], ctx: WriteContext) -> WriteResult:
     """CSV (formats.md §3.6): JSON_MIN rows, sorted columns, lists and objects as JSON text."""
-    rows, conv = _flat_rows(items, ctx)
+    rows, conv = _flat_rows(items, ctx, data_prefix=DATA_PREFIX)
     columns = sorted({key for row in rows for key in row})
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(
