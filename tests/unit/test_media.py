@@ -88,6 +88,16 @@ def test_image_size_applies_exif_orientation(root: Path):
     assert resolver.image_size(root / "imgs" / "a.png") == (40, 20)
 
 
+@pytest.mark.parametrize("orientation", [1, 3, 5, 6, 7, 8])
+def test_tiff_orientation_is_applied_once(root: Path, orientation: int):
+    """Pillow already turns a TIFF's reported size; swapping again gave the stored size."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.new("RGB", (40, 20)).save(root / "scan.tif", exif=exif)
+    expected = (20, 40) if orientation in (5, 6, 7, 8) else (40, 20)
+    assert MediaResolver(root).image_size(root / "scan.tif") == expected
+
+
 def test_unreadable_image_raises_oserror_with_the_name(root: Path):
     (root / "bad.png").write_bytes(b"not an image")
     with pytest.raises(OSError, match=r"bad\.png"):

@@ -132,6 +132,11 @@ def _read_size(path: Path) -> tuple[int, int] | str:
     try:
         with Image.open(path) as image:
             width, height = image.size
+            if image.format == "TIFF":
+                # Pillow reports a TIFF's size already turned by its orientation tag;
+                # start from the stored size like every other format.
+                tags = getattr(image, "tag_v2", {})
+                width, height = tags.get(256, width), tags.get(257, height)
             try:
                 orientation = image.getexif().get(_EXIF_ORIENTATION)
             except Exception:  # a broken EXIF block must not hide the image size
