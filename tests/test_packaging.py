@@ -40,6 +40,7 @@ def test_wheel_carries_the_data_folders(wheel):
         assert any(n.startswith(f"labelmate/_data/{folder}/") for n in names), folder
     assert "labelmate/_data/rubrics/pcb-defect-boxes.yaml" in names
     assert "labelmate/_data/resources/prompt_lint.yaml" in names
+    assert "labelmate/_data/resources/query_templates.yaml" in names
 
 
 @pytest.mark.slow

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Hashable
+import re
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from labelmate.core.errors import Location, Problem, RubricError, Severity
@@ -474,3 +476,77 @@ def _rule_problem(rule: Rule) -> str:
     if any(not math.isfinite(b) for b in bounds):
         return f"rule on {rule.metric} needs finite bounds"
     return ""
+
+
+# --- writing rulings back -------------------------------------------------------------
+
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _ruling_block(rulings: list[Ruling], newline: str) -> str:
+    """``rulings:`` and its list, in the block style of the shipped rubrics."""
+    if not rulings:
+        return f"rulings: []{newline}"
+    items = [r.model_dump(exclude_none=True) for r in rulings]
+    dumped = yaml.safe_dump(
+        items, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
+    lines = ["rulings:"] + [f"  {line}" if line else line for line in dumped.splitlines()]
+    return newline.join(lines) + newline
+
+
+def with_rulings(yaml_text: str, rulings: Sequence[Ruling], source_name: str = "<rubric>") -> str:
+    """Rubric YAML text whose top-level ``rulings:`` is exactly ``rulings``.
+
+    The rest of the text is kept as written, comments included: an existing
+    ``rulings:`` block (up to the next top-level key, leaving the comments and blank
+    lines just above that key where they are) is replaced; without one, the block is
+    appended at the end. Only a rubric whose top level is a flow mapping (``{id: ...}``)
+    is written out anew, without its comments. The result must read back as a rubric
+    without errors — a ruling naming an unknown criterion, say, raises RubricError —
+    and reading it back gives ``rulings`` unchanged.
+    """
+    bom = "\ufeff" if yaml_text.startswith("\ufeff") else ""
+    text = yaml_text.removeprefix("\ufeff")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        root = None
+    if not isinstance(root, yaml.MappingNode):
+        loaded = parse_rubric_text(text, source_name, lint=False)
+        loaded.require()  # raises with the first error's position
+        raise RubricError("a rubric must be a mapping", Location(source_name))
+    block = _ruling_block(list(rulings), newline)
+    if root.flow_style:
+        data = parse_yaml(text, source_name, error_type=RubricError).data
+        data["rulings"] = [r.model_dump(exclude_none=True) for r in rulings]
+        out = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    else:
+        lines = _BREAK.split(text)
+        breaks = _BREAK.findall(text)
+        key_lines = [(k.start_mark.line, k.start_mark.column, k.value) for k, _ in root.value]
+        at = next((line for line, _, key in key_lines if key == "rulings"), None)
+        if at is None:
+            ends_line = not text or _BREAK.match(text[-1]) is not None
+            out = (text if ends_line else text + newline) + block
+        else:
+            following = [line for line, col, _ in key_lines if line > at]
+            end = min(following) if following else len(lines)
+            # Blank lines, top-level comments and document markers just above the next
+            # key belong to it, not to the rulings.
+            while end - 1 > at and (
+                not lines[end - 1].strip()
+                or lines[end - 1].startswith("#")
+                or lines[end - 1].rstrip() in ("...", "---")
+            ):
+                end -= 1
+            breaks.append("")  # the last line has no break after it
+            head = "".join(lines[i] + breaks[i] for i in range(at))
+            tail = "".join(lines[i] + breaks[i] for i in range(end, len(lines)))
+            out = head + block + tail
+    loaded = parse_rubric_text(out, source_name, lint=False)
+    rubric = loaded.require()
+    if list(rubric.rulings) != list(rulings):  # pragma: no cover - a bug, not user input
+        raise RubricError("the rulings did not read back unchanged", Location(source_name))
+    return bom + out
