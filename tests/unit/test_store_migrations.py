@@ -188,6 +188,46 @@ def test_v2_upgrade_rebuilds_tasks_keeping_ids_links_order_and_sequence(tmp_path
         assert tuple(left) == (0, 0)
 
 
+def test_v3_upgrade_adds_empty_score_sessions_and_keeps_everything_else(tmp_path: Path) -> None:
+    path = build(FIXTURES / "v3.sql", tmp_path / "w.labelmate")
+    raw = sqlite3.connect(path)
+    before = {
+        t: raw.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+        for t in ("projects", "tasks", "annotations", "edit_log")
+    }
+    raw.close()
+    with Workspace.open(path) as ws:
+        assert ws.schema_version == CURRENT_VERSION
+        for table, rows in before.items():
+            after = ws.db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            assert [tuple(r) for r in after] == rows, table
+        counts = ws.db.execute(
+            "SELECT (SELECT count(*) FROM score_sessions),"
+            " (SELECT count(*) FROM score_session_tasks), (SELECT count(*) FROM score_items)"
+        ).fetchone()
+        assert tuple(counts) == (0, 0, 0)
+        signs = ws.project_by_name("Street signs")
+        assert signs is not None and signs.id is not None
+        assert ws.list_score_sessions(signs.id) == []
+        # the v3 edit log still tells what each edit served
+        task = next(t for t in ws.list_tasks(signs.id) if t.external_id == "img-005")
+        assert task.id is not None
+        assert [e.detail for e in ws.edits(task.id)] == ["add", "geometry", "gold", "done"]
+        # and a session can be stored on the upgraded file
+        from labelmate.store.score_sessions import ScoreItem, ScoreSession, SessionTask
+
+        session = ws.create_score_session(
+            ScoreSession(
+                project_id=signs.id,
+                rubric_id="bbox-basics",
+                rubric_yaml=signs.rubric_yaml or "",
+                tasks=(SessionTask(task.id, 0),),
+                items=(ScoreItem(task.id, "tight", "proposed", 3.0),),
+            )
+        )
+        assert session.items[0].proposed_score == 3.0
+
+
 def test_newer_workspace_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.labelmate"
     with Workspace.open(path):
@@ -271,3 +311,16 @@ def test_split_sql_keeps_triggers_whole() -> None:
     statements = list(schema.split_sql(script))
     assert len(statements) == 3
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+def test_v4_upgrade_adds_an_empty_query_log_and_keeps_sessions(tmp_path: Path) -> None:
+    path = build(FIXTURES / "v4.sql", tmp_path / "w.labelmate")
+    with Workspace.open(path) as ws:
+        assert ws.schema_version == CURRENT_VERSION
+        signs = ws.project_by_name("Street signs")
+        assert signs is not None and signs.id is not None
+        (session,) = ws.list_score_sessions(signs.id)
+        assert session.seed == 7
+        assert ws.list_queries(signs.id) == []
+        record = ws.add_query(signs.id, "img-005", "On item img-005, is 3 px fine?", status="sent")
+        assert ws.list_queries(signs.id) == [record]

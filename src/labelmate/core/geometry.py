@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -163,6 +164,40 @@ def iou_candidates(
     return out
 
 
+Bounds = tuple[float, float, float, float]
+
+
+def aligned_bounds(box: Box) -> Bounds | None:
+    """(x0, y0, x1, y1) of an unrotated box with an area; None when shapely is needed
+    (a rotated box, or one without area, whose IoU `iou` defines specially)."""
+    if box.rotation != 0 or box.width <= 0 or box.height <= 0:
+        return None
+    return box.x, box.y, box.x + box.width, box.y + box.height
+
+
+def aligned_iou_candidates(
+    mine: Sequence[Bounds], gold: Sequence[Bounds]
+) -> list[tuple[float, int, int]]:
+    """`iou_candidates` for axis-aligned rectangles with an area, as array arithmetic.
+
+    Same pairs and the same IoU (to the last bit or so) as the shapely path, many
+    times faster: scoring 10,000 tasks of 20 boxes spent most of its time there.
+    """
+    if not mine or not gold:
+        return []
+    a = np.asarray(mine, dtype=np.float64)
+    b = np.asarray(gold, dtype=np.float64)
+    iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.maximum(iw, 0.0) * np.maximum(ih, 0.0)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    iou_ = inter / (area_a[:, None] + area_b[None, :] - inter)
+    i, j = np.nonzero(iou_ > 0)
+    values = np.minimum(iou_[i, j], 1.0)
+    return list(zip(values.tolist(), i.tolist(), j.tolist(), strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class EdgeOffsets:
     """How far each edge of a drawn box lies outside (+) or inside (−) the gold box.
@@ -183,18 +218,45 @@ class EdgeOffsets:
         return {"top": self.top, "right": self.right, "bottom": self.bottom, "left": self.left}
 
     def worst_outside(self) -> tuple[float, str]:
-        """(largest outside distance, edge name); 0 when no edge is outside."""
-        edge, value = max(self.as_dict().items(), key=lambda kv: kv[1])
+        """(largest outside distance, edge name); 0 when no edge is outside.
+
+        Ties go to the first edge in top, right, bottom, left order.
+        """
+        edge, value = "top", self.top
+        if self.right > value:
+            edge, value = "right", self.right
+        if self.bottom > value:
+            edge, value = "bottom", self.bottom
+        if self.left > value:
+            edge, value = "left", self.left
         return (value, edge) if value > 0 else (0.0, edge)
 
     def worst_inside(self) -> tuple[float, str]:
-        """(largest distance an edge cuts into gold, edge name); 0 when none does."""
-        edge, value = min(self.as_dict().items(), key=lambda kv: kv[1])
+        """(largest distance an edge cuts into gold, edge name); 0 when none does.
+
+        Ties go to the first edge in top, right, bottom, left order.
+        """
+        edge, value = "top", self.top
+        if self.right < value:
+            edge, value = "right", self.right
+        if self.bottom < value:
+            edge, value = "bottom", self.bottom
+        if self.left < value:
+            edge, value = "left", self.left
         return (-value, edge) if value < 0 else (0.0, edge)
 
 
 def box_edge_offsets(mine: Box, gold: Box) -> EdgeOffsets:
     """Signed edge offsets of `mine` relative to `gold`; see `EdgeOffsets`."""
+    if gold.rotation == 0 and mine.rotation == 0:
+        # The general formula below with no rotation, term for term (same floats).
+        dx, dy = mine.x - gold.x, mine.y - gold.y
+        return EdgeOffsets(
+            top=_clean(0.0 - dy),
+            right=_clean(((mine.x + mine.width) - gold.x) - gold.width),
+            bottom=_clean(((mine.y + mine.height) - gold.y) - gold.height),
+            left=_clean(0.0 - dx),
+        )
     t = math.radians(gold.rotation)
     c, s = math.cos(t), math.sin(t)
     local = []
@@ -209,6 +271,35 @@ def box_edge_offsets(mine: Box, gold: Box) -> EdgeOffsets:
         right=_clean(max(xs) - gold.width),
         bottom=_clean(max(ys) - gold.height),
         left=_clean(0.0 - min(xs)),
+    )
+
+
+def edge_extremes(mine: Box, gold: Box) -> tuple[float, str, float, str]:
+    """(worst outside, its edge, worst inside, its edge): `box_edge_offsets(mine,
+    gold)`'s `worst_outside()` and `worst_inside()` in one call, computed without
+    building the offsets object for unrotated boxes (the common case, and the cost
+    of scoring many boxes)."""
+    if gold.rotation != 0 or mine.rotation != 0:
+        offsets = box_edge_offsets(mine, gold)
+        return (*offsets.worst_outside(), *offsets.worst_inside())
+    values = (
+        ("top", _clean(0.0 - (mine.y - gold.y))),
+        ("right", _clean(((mine.x + mine.width) - gold.x) - gold.width)),
+        ("bottom", _clean(((mine.y + mine.height) - gold.y) - gold.height)),
+        ("left", _clean(0.0 - (mine.x - gold.x))),
+    )
+    out_edge, out_v = values[0]
+    in_edge, in_v = values[0]
+    for edge, v in values[1:]:
+        if v > out_v:
+            out_edge, out_v = edge, v
+        if v < in_v:
+            in_edge, in_v = edge, v
+    return (
+        out_v if out_v > 0 else 0.0,
+        out_edge,
+        -in_v if in_v < 0 else 0.0,
+        in_edge,
     )
 
 

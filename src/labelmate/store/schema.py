@@ -20,6 +20,7 @@ from pathlib import Path
 
 from labelmate import __version__
 from labelmate.core.errors import Location, WorkspaceError
+from labelmate.store.queries import SCHEMA_V5_QUERIES
 
 # "LbMt": lets us tell a Labelmate workspace from any other SQLite file.
 APPLICATION_ID = 0x4C624D74
@@ -172,6 +173,65 @@ def _v3_tasks_without_json_checks(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX tasks_by_project_status ON tasks(project_id, status, position)")
 
 
+SCHEMA_V4_SCORE_SESSIONS = """
+CREATE TABLE score_sessions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    rubric_id   TEXT NOT NULL,
+    rubric_yaml TEXT NOT NULL,  -- the rubric as it was: a later edit changes no old score
+    which       TEXT NOT NULL DEFAULT 'mine',
+    seed        INTEGER,
+    sample_size INTEGER,
+    status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'finished')),
+    created_at  TEXT NOT NULL,
+    finished_at TEXT,
+    CHECK ((status = 'finished') = (finished_at IS NOT NULL))
+);
+CREATE INDEX score_sessions_by_project ON score_sessions(project_id, created_at);
+CREATE TABLE score_session_tasks (
+    session_id    INTEGER NOT NULL REFERENCES score_sessions(id) ON DELETE CASCADE,
+    task_id       INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    annotation_id INTEGER,  -- no foreign key: the scores outlive a deleted annotation
+    gold_id       INTEGER,
+    summary       TEXT NOT NULL DEFAULT '',
+    takeaway      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (session_id, task_id),
+    UNIQUE (session_id, position)
+) WITHOUT ROWID;
+CREATE INDEX score_session_tasks_by_task ON score_session_tasks(task_id);
+CREATE TABLE score_items (
+    id              INTEGER PRIMARY KEY,  -- creation order: task order, then rubric order
+    session_id      INTEGER NOT NULL,
+    task_id         INTEGER NOT NULL,
+    criterion_id    TEXT NOT NULL,
+    proposal        TEXT NOT NULL
+                    CHECK (proposal IN ('proposed', 'manual', 'unscored', 'not_measurable')),
+    proposed_score  REAL,
+    evidence        TEXT NOT NULL DEFAULT '[]',
+    decision        TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (decision IN ('pending', 'confirmed', 'overridden', 'manual')),
+    final_score     REAL,
+    override_reason TEXT,
+    takeaway        TEXT NOT NULL DEFAULT '',
+    updated_at      TEXT NOT NULL,
+    UNIQUE (session_id, task_id, criterion_id),
+    FOREIGN KEY (session_id, task_id)
+        REFERENCES score_session_tasks(session_id, task_id) ON DELETE CASCADE,
+    CHECK ((decision = 'pending') = (final_score IS NULL)),
+    CHECK (final_score IS NULL OR proposed_score IS NULL OR final_score = proposed_score
+           OR length(trim(COALESCE(override_reason, ''))) > 0)
+);
+"""
+"""v4: self-score sessions. A session keeps a snapshot of its rubric, the seed and
+sample size that picked its tasks (so the sample can be drawn again), the tasks in
+order with the annotation scored, and per task × criterion the proposed level with
+its evidence (JSON), the user's final level, the reason for an override and a key
+takeaway. The last CHECK makes an override without a reason impossible even for a
+writer that forgets to ask.
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -198,6 +258,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "tasks without json_valid checks (integrity kept by the one writer)",
         _v3_tasks_without_json_checks,
     ),
+    Migration(4, "self-score sessions, their tasks and scored items", SCHEMA_V4_SCORE_SESSIONS),
+    Migration(5, "the clarification-query log", SCHEMA_V5_QUERIES),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -31,8 +31,10 @@ from labelmate.core.ids import AnnotationId, ProjectId, TaskId
 from labelmate.core.models import Annotation, AnnotationKind, Project, utcnow
 from labelmate.store import rows
 from labelmate.store.lock import WorkspaceLock
+from labelmate.store.queries import QueryTable
 from labelmate.store.rows import Edit
 from labelmate.store.schema import migrate, read_version, write_app_version
+from labelmate.store.score_sessions import ScoreSessionTable
 from labelmate.store.tasks import TaskTable
 from labelmate.store.transaction import Transactions
 
@@ -56,7 +58,7 @@ def open_workspace(path: Path | None = None, *, create: bool = True) -> Workspac
     return Workspace.open(path or default_workspace_path(), create=create)
 
 
-class Workspace(TaskTable):
+class Workspace(TaskTable, ScoreSessionTable, QueryTable):
     """An open workspace. Use :meth:`open`; close it (or use ``with``) to free the lock.
 
     Every mutating method is its own transaction and is durable when it returns;

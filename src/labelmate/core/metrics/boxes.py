@@ -7,44 +7,66 @@ bounds. The annotation-level value is the worst over matched pairs.
 
 from __future__ import annotations
 
-from labelmate.core.geometry import box_edge_offsets
-from labelmate.core.metrics.base import Measurement, Observation, describe_region, fmt, worst
+from labelmate.core.geometry import edge_extremes
+from labelmate.core.metrics.base import Measurement, describe_region, fmt
 from labelmate.core.metrics.objects import TypeMatch
 from labelmate.core.regions import Box
 
 
 def box_gold_metrics(match: TypeMatch) -> dict[str, Measurement]:
-    """box.iou, box.max_outside_px, box.max_inside_px over the matched pairs."""
-    ious: list[Observation] = []
-    outside: list[Observation] = []
-    inside: list[Observation] = []
-    for mine, gold, pair in match.pair_regions():
-        assert isinstance(mine, Box) and isinstance(gold, Box)
-        ids = (mine.id, gold.id)
-        who = describe_region(mine, "box")
-        ious.append(Observation(pair.similarity, f"{who}: IoU {fmt(pair.similarity)}", ids))
-        offsets = box_edge_offsets(mine, gold)
-        out_v, out_edge = offsets.worst_outside()
-        in_v, in_edge = offsets.worst_inside()
-        out_text = (
-            f"{who}: {out_edge} edge {fmt(out_v)} px outside gold {gold.id}"
-            if out_v > 0
-            else f"{who}: no edge outside gold {gold.id}"
-        )
-        in_text = (
-            f"{who}: {in_edge} edge {fmt(in_v)} px inside gold {gold.id}"
-            if in_v > 0
-            else f"{who}: no edge inside gold {gold.id}"
-        )
-        outside.append(Observation(out_v, out_text, ids))
-        inside.append(Observation(in_v, in_text, ids))
-    out: dict[str, Measurement] = {}
-    for metric, obs, hib in (
-        ("box.iou", ious, True),
-        ("box.max_outside_px", outside, False),
-        ("box.max_inside_px", inside, False),
-    ):
-        m = worst(metric, obs, higher_is_better=hib, source="gold", noun="matched boxes")
-        if m is not None:
-            out[metric] = m
+    """box.iou, box.max_outside_px, box.max_inside_px over the matched pairs.
+
+    Each value is the worst over the pairs (ties: the first pair), as `worst` picks
+    it; only the reported pair's detail is written out, since scoring thousands of
+    tasks would otherwise spend its time formatting text nobody reads.
+    """
+    pairs = match.pair_regions()
+    if not pairs:
+        return {}
+    extremes = [edge_extremes(mine, gold) for mine, gold, _ in pairs]  # type: ignore[arg-type]
+    outside = [(e[0], e[1]) for e in extremes]
+    inside = [(e[2], e[3]) for e in extremes]
+    ious = [pair.similarity for _, _, pair in pairs]
+    n = len(pairs)
+    suffix = f" (worst of {n} matched boxes)" if n > 1 else ""
+
+    def measurement(metric: str, k: int, value: float, detail: str) -> Measurement:
+        mine, gold, _ = pairs[k]
+        return Measurement(metric, value, "gold", detail + suffix, (mine.id, gold.id))
+
+    def who(k: int) -> str:
+        mine = pairs[k][0]
+        assert isinstance(mine, Box)
+        return describe_region(mine, "box")
+
+    k = _worst(ious, higher_is_better=True)
+    out = {"box.iou": measurement("box.iou", k, ious[k], f"{who(k)}: IoU {fmt(ious[k])}")}
+    k = _worst([v for v, _ in outside], higher_is_better=False)
+    value, edge = outside[k]
+    gold_id = pairs[k][1].id
+    text = (
+        f"{who(k)}: {edge} edge {fmt(value)} px outside gold {gold_id}"
+        if value > 0
+        else f"{who(k)}: no edge outside gold {gold_id}"
+    )
+    out["box.max_outside_px"] = measurement("box.max_outside_px", k, value, text)
+    k = _worst([v for v, _ in inside], higher_is_better=False)
+    value, edge = inside[k]
+    gold_id = pairs[k][1].id
+    text = (
+        f"{who(k)}: {edge} edge {fmt(value)} px inside gold {gold_id}"
+        if value > 0
+        else f"{who(k)}: no edge inside gold {gold_id}"
+    )
+    out["box.max_inside_px"] = measurement("box.max_inside_px", k, value, text)
     return out
+
+
+def _worst(values: list[float], *, higher_is_better: bool) -> int:
+    """Index of the worst value, the first one on ties (as `base.worst` chooses)."""
+    pick = 0
+    for i in range(1, len(values)):
+        v = values[i]
+        if (v < values[pick]) if higher_is_better else (v > values[pick]):
+            pick = i
+    return pick

@@ -18,7 +18,15 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from labelmate.core.geometry import Pair, box_shape, iou_candidates, match_objects, polygon_shape
+from labelmate.core.geometry import (
+    Pair,
+    aligned_bounds,
+    aligned_iou_candidates,
+    box_shape,
+    iou_candidates,
+    match_objects,
+    polygon_shape,
+)
 from labelmate.core.metrics.base import Measurement, describe_region
 from labelmate.core.regions import Box, Keypoint, Polygon, RegionBase, Span
 
@@ -40,6 +48,12 @@ class TypeMatch:
 
 
 def _area_candidates(mine: Sequence[RegionBase], gold: Sequence[RegionBase]):
+    if all(isinstance(r, Box) for r in mine) and all(isinstance(r, Box) for r in gold):
+        mine_b = [aligned_bounds(r) for r in mine]  # type: ignore[arg-type]
+        gold_b = [aligned_bounds(r) for r in gold]  # type: ignore[arg-type]
+        if None not in mine_b and None not in gold_b:
+            return aligned_iou_candidates(mine_b, gold_b)  # type: ignore[arg-type]
+
     def shape(r: RegionBase):
         return box_shape(r) if isinstance(r, Box) else polygon_shape(r)  # type: ignore[arg-type]
 
@@ -115,7 +129,11 @@ def match_all(
         ("keypoint", Keypoint, _keypoint_candidates, None),
     ]
     out: dict[str, TypeMatch] = {}
+    mine_types = {type(r) for r in mine}
+    gold_types = {type(r) for r in gold}
     for kind, cls, cand, threshold in spec:
+        if not any(issubclass(t, cls) for t in mine_types | gold_types):
+            continue
         m = [r for r in mine if isinstance(r, cls)]
         g = [r for r in gold if isinstance(r, cls)]
         if m or g:
