@@ -16,6 +16,8 @@ from labelmate.core.regions import Box, Choices, Keypoint, Polygon, Span, TextAn
 from labelmate.demo import DemoProject, build_demo_pack, pcb_boards, shapes, text_sets
 
 SEED = 7
+AGREEMENT_SLUGS = ("pcb-agreement", "review-agreement")
+ANNOTATORS = ["ana", "ben", "chen"]
 RUBRIC_IDS = {
     "pcb-defect-boxes",
     "polygon-precision",
@@ -90,13 +92,18 @@ def test_project_shape_and_counts(by_slug: dict[str, DemoProject]) -> None:
         "review-sentiment": 32,
         "news-ner": 12,
         "system-prompts": 3,
+        "pcb-agreement": 8,
+        "review-agreement": 10,
     }
     for project in by_slug.values():
         assert project.rubric_id in RUBRIC_IDS
         assert project.name and project.description
         ids = [t.external_id for t in project.tasks]
         assert len(ids) == len(set(ids))
-        assert set(project.gold) == set(ids)
+        if project.slug in AGREEMENT_SLUGS:  # peer work to adjudicate, no gold yet
+            assert project.gold == {} and set(project.peers) == set(ids)
+        else:
+            assert set(project.gold) == set(ids) and project.peers == {}
         assert set(project.notes) <= set(ids)
 
 
@@ -118,6 +125,14 @@ def test_gold_regions_match_the_config(by_slug: dict[str, DemoProject]) -> None:
             assert gold.regions, ext_id
             assert len({r.id for r in gold.regions}) == len(gold.regions)
             for region in gold.regions:
+                assert region.control in names and region.target in targets
+                assert set(region.labels) <= values, (ext_id, region.labels)
+        for ext_id, peers in project.peers.items():
+            assert [a.author for a in peers] == ANNOTATORS
+            assert all(a.kind is AnnotationKind.PEER for a in peers)
+            ids = [r.id for a in peers for r in a.regions]
+            assert len(set(ids)) == len(ids), ext_id
+            for region in (r for a in peers for r in a.regions):
                 assert region.control in names and region.target in targets
                 assert set(region.labels) <= values, (ext_id, region.labels)
 
@@ -291,3 +306,86 @@ def test_system_prompt_gold_covers_the_parts(by_slug) -> None:
             assert any(h in gold for h in ((part,) if isinstance(part, str) else part)), part
         examples = gold.split("# Examples", 1)[1]
         assert 2 <= examples.count("\nAssistant") + examples.count("\nProfessor Pip") <= 3
+
+
+# --- the three-annotator projects ------------------------------------------------------
+
+
+def _area(box: Box) -> shapely.Polygon:
+    return shapely.box(box.x, box.y, box.x + box.width, box.y + box.height)
+
+
+def test_pcb_agreement_boards_are_practice_boards_boxed_three_ways(by_slug) -> None:
+    """Same images as the practice set; every box an annotator drew overlaps the exact
+    box of its defect, bar the scripted slips: 3 missed, 2 relabelled, 1 extra."""
+    practice = by_slug["pcb-defects"]
+    project = by_slug["pcb-agreement"]
+    gold_by_media = {t.media: practice.gold[t.external_id] for t in practice.tasks}
+    slips = {"miss": 0, "relabel": 0, "extra": 0}
+    for task in project.tasks:
+        gold = gold_by_media[task.media].regions
+        for annotation in project.peers[task.external_id]:
+            slips["miss"] += max(0, len(gold) - len(annotation.regions))
+            for region in annotation.regions:
+                assert isinstance(region, Box)
+                assert region.x >= 0 and region.x + region.width <= task.image_width
+                best = max(gold, key=lambda g, r=region: _area(r).intersection(_area(g)).area)
+                if _area(region).intersection(_area(best)).area == 0:
+                    slips["extra"] += 1
+                elif region.labels != best.labels:
+                    slips["relabel"] += 1
+    assert slips == {"miss": 3, "relabel": 2, "extra": 1}
+    assert set(project.notes) == {t.external_id for t in project.tasks}
+
+
+def test_review_agreement_has_disagreements_and_ties(by_slug) -> None:
+    project = by_slug["review-agreement"]
+    practice = by_slug["review-sentiment"]
+    texts = {t.external_id: t.data["text"] for t in practice.tasks}
+    splits = []
+    for task in project.tasks:
+        assert task.data["text"] == texts[task.external_id]
+        labels = [a.regions[0].labels[0] for a in project.peers[task.external_id]]
+        splits.append(len(set(labels)))
+    assert splits.count(1) >= 2 and splits.count(2) >= 4 and splits.count(3) == 2
+
+
+def test_demo_agreement_projects_adjudicate_to_gold_and_a_review_queue(tmp_path: Path) -> None:
+    from labelmate.store import Workspace
+    from labelmate.usecases.agreement import adjudicate, workspace_agreement
+    from labelmate.usecases.demo import install_demo
+
+    path = tmp_path / "ws.labelmate"
+    report = install_demo(path)
+    assert report.annotators == {
+        "PCB defects — three annotators": ("ana", "ben", "chen"),
+        "Movie reviews — three annotators": ("ana", "ben", "chen"),
+    }
+    assert any("labelled by ana, ben, chen to adjudicate" in line for line in report.lines())
+    with Workspace.open(path) as ws:
+        boards = adjudicate(ws, "PCB defects — three annotators")
+        assert boards.rule_source == "rubric pcb-defect-boxes"
+        accepted = [a.external_id for a in boards.accepted]
+        queued = [q.external_id for q in boards.queue]
+        assert accepted == ["agree-pcb-001", "agree-pcb-002", "agree-pcb-005", "agree-pcb-008"]
+        assert queued == ["agree-pcb-003", "agree-pcb-004", "agree-pcb-006", "agree-pcb-007"]
+        reasons = {q.external_id: " ".join(q.reasons) for q in boards.queue}
+        assert (
+            "tie, left to a domain expert: Scratch (ana), Solder Bridge (ben)"
+            in (reasons["agree-pcb-006"])
+        )
+        assert "1 of 3 annotators boxed a Solder Bridge" in reasons["agree-pcb-007"]
+        assert boards.saved == 4
+
+        reviews = adjudicate(ws, "Movie reviews — three annotators")
+        assert reviews.rule.strategy == "majority"
+        assert [q.external_id for q in reviews.queue] == ["review-006", "review-028"]
+        assert all("tie" in q.reasons[0] for q in reviews.queue)
+        settled = {a.external_id: a.regions[0].labels for a in reviews.accepted}
+        assert settled["review-020"] == ("Positive",)  # the majority can be wrong
+        assert settled["review-003"] == ("Neutral",)
+
+        kappa = workspace_agreement(ws, "Movie reviews — three annotators", "sentiment")
+        assert kappa.agreement.overall["fleiss_kappa"] is not None
+        f1 = workspace_agreement(ws, "PCB defects — three annotators", "defect")
+        assert 0.7 < f1.agreement.overall["mean_f1"] < 1

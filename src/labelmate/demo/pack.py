@@ -17,7 +17,7 @@ from pathlib import Path
 
 from labelmate.core.models import Annotation, AnnotationKind, Task
 from labelmate.core.regions import Box, Choices, Keypoint, Polygon, Span, TextAnswer
-from labelmate.demo import pcb_boards, shapes, text_sets
+from labelmate.demo import annotators, pcb_boards, shapes, text_sets
 
 GOLD_AUTHOR = "demo-gold"
 # Fixed so that two builds compare equal, timestamps included.
@@ -39,6 +39,9 @@ class DemoProject:
     # external_id -> why the gold is what it is (hard cases only); shown after scoring,
     # kept out of task data so the annotator does not see the answer.
     notes: dict[str, str] = field(default_factory=dict)
+    # external_id -> other annotators' work (kind peer), for the agreement projects,
+    # which ship no gold: adjudicating them makes it.
+    peers: dict[str, list[Annotation]] = field(default_factory=dict)
 
 
 def region_id(external_id: str, index: int) -> str:
@@ -51,6 +54,16 @@ def _gold(regions: Sequence[object]) -> Annotation:
     return Annotation(
         author=GOLD_AUTHOR,
         kind=AnnotationKind.GOLD,
+        regions=list(regions),  # type: ignore[arg-type]
+        created_at=FIXED_TIME,
+        updated_at=FIXED_TIME,
+    )
+
+
+def _peer(author: str, regions: Sequence[object]) -> Annotation:
+    return Annotation(
+        author=author,
+        kind=AnnotationKind.PEER,
         regions=list(regions),  # type: ignore[arg-type]
         created_at=FIXED_TIME,
         updated_at=FIXED_TIME,
@@ -72,9 +85,9 @@ def _text_task(external_id: str, key: str, text: str) -> Task:
     return Task(external_id=external_id, data={key: text}, created_at=FIXED_TIME)
 
 
-def _pcb_project(dest: Path, seed: int) -> DemoProject:
+def _pcb_project(boards: list[pcb_boards.BoardImage]) -> DemoProject:
     tasks, gold = [], {}
-    for board in pcb_boards.write_boards(dest, seed):
+    for board in boards:
         tasks.append(_image_task(board.external_id, board.rel_path, board.width, board.height))
         gold[board.external_id] = _gold(
             [
@@ -104,6 +117,50 @@ def _pcb_project(dest: Path, seed: int) -> DemoProject:
         tasks=tasks,
         gold=gold,
         notes=pcb_boards.board_notes(),
+    )
+
+
+def _pcb_agreement_project(boards: list[pcb_boards.BoardImage], seed: int) -> DemoProject:
+    """Eight of the boards as three annotators boxed them (the same images)."""
+    tasks, peers, notes = [], {}, {}
+    for sim in annotators.simulate_boards(boards, seed):
+        board = sim.board
+        external_id = board.external_id.replace("pcb-", "agree-pcb-")
+        tasks.append(_image_task(external_id, board.rel_path, board.width, board.height))
+        peers[external_id] = [
+            _peer(
+                name,
+                [
+                    Box(
+                        id=region_id(f"{external_id}/{name}", i),
+                        control="defect",
+                        target="image",
+                        labels=(label,),
+                        x=x0,
+                        y=y0,
+                        width=x1 - x0,
+                        height=y1 - y0,
+                    )
+                    for i, (label, (x0, y0, x1, y1)) in enumerate(boxes)
+                ],
+            )
+            for name, boxes in sim.boxes
+        ]
+        notes[external_id] = sim.note
+    return DemoProject(
+        name="PCB defects — three annotators",
+        slug="pcb-agreement",
+        config_xml=text_sets.load_config("pcb_boxes.xml"),
+        rubric_id="pcb-defect-boxes",
+        description=(
+            "Three annotators (ana, ben and chen) boxed the defects on eight boards. Measure "
+            "their agreement, let the rubric's consensus (quorum 0.66) settle what it can and "
+            "review the rest: the result is saved as gold."
+        ),
+        tasks=tasks,
+        gold={},
+        notes=notes,
+        peers=peers,
     )
 
 
@@ -202,6 +259,45 @@ def _review_project() -> DemoProject:
     )
 
 
+def _review_agreement_project() -> DemoProject:
+    """Ten of the reviews as three annotators labelled them."""
+    tasks, peers, notes = [], {}, {}
+    for item in text_sets.load_review_annotators():
+        review = item.review
+        tasks.append(_text_task(review.id, "text", review.text))
+        peers[review.id] = [
+            _peer(
+                name,
+                [
+                    Choices(
+                        id=region_id(f"{review.id}/{name}", 0),
+                        control="sentiment",
+                        target="review",
+                        labels=(label,),
+                    )
+                ],
+            )
+            for name, label in item.labels
+        ]
+        if item.note:
+            notes[review.id] = item.note
+    return DemoProject(
+        name="Movie reviews — three annotators",
+        slug="review-agreement",
+        config_xml=text_sets.load_config("review_sentiment.xml"),
+        rubric_id="text-sentiment",
+        description=(
+            "Three annotators (ana, ben and chen) labelled ten reviews. Check their kappa, let "
+            "the majority settle what it can, and break the ties yourself: the result is saved "
+            "as gold."
+        ),
+        tasks=tasks,
+        gold={},
+        notes=notes,
+        peers=peers,
+    )
+
+
 def _ner_project() -> DemoProject:
     tasks, gold, notes = [], {}, {}
     for snippet in text_sets.load_ner():
@@ -266,7 +362,9 @@ def _prompt_project() -> DemoProject:
 
 
 def build_demo_pack(dest: Path, seed: int = 7) -> list[DemoProject]:
-    """Write the demo media under dest and return the six practice projects.
+    """Write the demo media under dest and return the eight projects: six practice
+    projects with gold, then two agreement projects (three annotators' peer work on
+    boards and reviews of the practice sets, no gold).
 
     Image tasks refer to their media by a path relative to dest. Nothing is
     written outside dest; existing files with the same names are overwritten.
@@ -274,11 +372,14 @@ def build_demo_pack(dest: Path, seed: int = 7) -> list[DemoProject]:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     scenes = shapes.write_scenes(dest, seed)
+    boards = pcb_boards.write_boards(dest, seed)
     return [
-        _pcb_project(dest, seed),
+        _pcb_project(boards),
         _leaf_project(scenes),
         _keypoint_project(scenes),
         _review_project(),
         _ner_project(),
         _prompt_project(),
+        _pcb_agreement_project(boards, seed),
+        _review_agreement_project(),
     ]

@@ -99,6 +99,39 @@ def load_reviews() -> list[Review]:
     return reviews
 
 
+@dataclass(frozen=True)
+class AnnotatedReview:
+    """One review as several simulated annotators labelled it (annotator → label)."""
+
+    review: Review
+    labels: tuple[tuple[str, str], ...]
+    note: str | None = None
+
+
+def load_review_annotators() -> list[AnnotatedReview]:
+    """The agreement set: reviews of reviews.yaml with every annotator's label."""
+    doc = _load("review_annotators.yaml")
+    names = [str(n) for n in doc.get("annotators") or []]
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise DemoDataError("review_annotators.yaml: needs two or more distinct annotators")
+    reviews = {r.id: r for r in load_reviews()}
+    items = []
+    for raw in doc.get("items") or []:
+        rid = str(raw["id"])
+        labels = [str(label) for label in raw.get("labels") or []]
+        if rid not in reviews:
+            raise DemoDataError(f"review_annotators.yaml: {rid} is not in reviews.yaml")
+        if len(labels) != len(names) or not set(labels) <= set(SENTIMENTS):
+            raise DemoDataError(
+                f"review_annotators.yaml: {rid} needs one of {SENTIMENTS} per annotator"
+            )
+        note = str(raw["note"]).strip() if raw.get("note") else None
+        items.append(AnnotatedReview(reviews[rid], tuple(zip(names, labels, strict=True)), note))
+    if len({item.review.id for item in items}) != len(items):
+        raise DemoDataError("review_annotators.yaml: a review is listed twice")
+    return items
+
+
 def find_occurrence(text: str, surface: str, occurrence: int) -> int:
     """Start of the occurrence-th (0-based) non-overlapping match of surface in text."""
     start = -1

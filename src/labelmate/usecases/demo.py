@@ -24,6 +24,8 @@ class DemoReport:
     media_dir: Path
     added: list[tuple[str, int, str]] = field(default_factory=list)  # name, tasks, rubric
     already_there: list[str] = field(default_factory=list)
+    # Agreement projects: name -> the annotators whose peer work they hold (no gold).
+    annotators: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def first_project(self) -> str | None:
@@ -31,10 +33,15 @@ class DemoReport:
         return names[0] if names else None
 
     def lines(self) -> list[str]:
-        out = [
-            f"Added '{name}': {count} tasks with gold answers, rubric {rubric}"
-            for name, count, rubric in self.added
-        ]
+        out = []
+        for name, count, rubric in self.added:
+            who = self.annotators.get(name)
+            what = (
+                f"{count} tasks labelled by {', '.join(who)} to adjudicate"
+                if who
+                else f"{count} tasks with gold answers"
+            )
+            out.append(f"Added '{name}': {what}, rubric {rubric}")
         out += [f"Already in the workspace: '{name}'" for name in self.already_there]
         out.append(f"Workspace: {self.workspace}")
         out.append(f"Demo media: {self.media_dir}")
@@ -85,5 +92,10 @@ def install_demo(workspace: Path | None) -> DemoReport:
                 gold = demo.gold.get(task.external_id)
                 if gold is not None:
                     ws.add_annotation(gold.model_copy(update={"task_id": task.id}))
+                for peer in demo.peers.get(task.external_id, []):
+                    ws.add_annotation(peer.model_copy(update={"task_id": task.id}))
             report.added.append((demo.name, len(stored), demo.rubric_id))
+            if demo.peers:
+                names = {a.author for peers in demo.peers.values() for a in peers}
+                report.annotators[demo.name] = tuple(sorted(names))
     return report
