@@ -186,6 +186,73 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RULES.yaml",
         help="linter rules to use instead of the shipped ones (a copy of prompt_lint.yaml)",
     )
+    _add_query_parser(sub, ws)
+
+    p_agreement = sub.add_parser(
+        "agreement",
+        parents=[ws],
+        help="inter-annotator agreement statistics for a ratings table or a project",
+        description="Compute percent agreement, Cohen's kappa (unweighted, linear, quadratic) "
+        "and Scott's pi for two raters, Fleiss' kappa and Krippendorff's alpha from a CSV whose "
+        "header is ITEM,RATER1,RATER2,... and which has one row per item; an empty cell is a "
+        "missing rating. A statistic that does not apply is n/a (null in JSON) with the reason. "
+        "Or, with --project and --control, compare the annotators of a workspace project (peer "
+        "annotations by author, and yours) on one control: kappa for choices, exact and overlap "
+        "F1 for spans, precision/recall/F1 and mean IoU for boxes and polygons, OKS for "
+        "keypoints, as an annotator x annotator matrix. Exit status: 0 computed, 1 no such "
+        "project or control, 2 the file could not be read or does not suit --level.",
+    )
+    p_agreement.add_argument("ratings", type=Path, metavar="RATINGS.csv", nargs="?")
+    p_agreement.add_argument(
+        "--level",
+        choices=("nominal", "ordinal", "interval", "ratio"),
+        default=None,
+        help="how categories compare, for Krippendorff's alpha (default: nominal; CSV only)",
+    )
+    p_agreement.add_argument("--project", metavar="NAME", help="a workspace project, not a CSV")
+    p_agreement.add_argument("--control", metavar="NAME", help="the control to compare")
+    p_agreement.add_argument(
+        "--iou",
+        type=float,
+        default=None,
+        metavar="X",
+        help="IoU at which boxes and polygons match (default: 0.5; --project only)",
+    )
+    p_agreement.add_argument("--json", action="store_true", help="print JSON instead")
+    p_agreement.set_defaults(agreement_parser=p_agreement)
+
+    p_score = sub.add_parser(
+        "score",
+        parents=[ws],
+        help="propose rubric levels for a project's annotations, with the evidence",
+        description="Score each task's annotation against the rubric: a level per criterion "
+        "proposed by the rubric's rules from measurements against the gold annotation (or "
+        "from the data alone where there is no gold), with the measured value, the "
+        "threshold and the source as evidence. Manual criteria are left for the app. "
+        "Exit status: 0 scored, 2 the project, rubric or options cannot be used.",
+    )
+    p_score.add_argument("--project", required=True, metavar="NAME")
+    p_score.add_argument(
+        "--rubric", type=Path, metavar="RUBRIC.yaml", help="use this rubric, not the project's"
+    )
+    p_score.add_argument("--sample", type=int, metavar="N", help="score a random sample of N tasks")
+    p_score.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="seed for --sample, to draw the same sample again (default: a new one, printed)",
+    )
+    p_score.add_argument(
+        "--which",
+        default="mine",
+        metavar="mine|gold|latest|author:NAME",
+        help="which annotation of each task to score (default: mine)",
+    )
+    p_score.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"rubric", "tasks": [{"task", "total", "criteria": [...]}], "summary"}',
+    )
     return parser
 
 
@@ -215,6 +282,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _rubric_check(args.files, args.strict)
     if args.command == "prompt":
         return _prompt_lint(args.file, args.json, args.rules)
+    if args.command == "query":
+        return _query(args)
+    if args.command == "agreement":
+        return _agreement(args)
+    if args.command == "score":
+        return _score(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects others
 
 
@@ -340,3 +413,180 @@ def _prompt_lint(file: Path, as_json: bool, rules_file: Path | None) -> int:
         for line in report.lines:
             print(line)
     return report.exit_code
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    import json
+
+    from labelmate.core.errors import InputError
+    from labelmate.usecases.agreement import EXIT_OK, EXIT_UNREADABLE, agreement_from_csv
+
+    usage = args.agreement_parser.error  # prints the usage and exits 2
+    if (args.ratings is None) == (args.project is None):
+        usage("give either RATINGS.csv or --project NAME --control NAME (exactly one)")
+    if args.project is not None:
+        if args.control is None:
+            usage("--project needs --control NAME (the control to compare)")
+        if args.level is not None:
+            usage("--level applies to a ratings CSV, not to --project")
+        return _agreement_in_project(args)
+    if args.control is not None or args.iou is not None:
+        usage("--control and --iou go with --project, not with a ratings CSV")
+    try:
+        report = agreement_from_csv(args.ratings, args.level or "nominal")
+    except InputError as exc:
+        print(f"labelmate: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        for line in report.lines():
+            print(line)
+    return EXIT_OK
+
+
+def _agreement_in_project(args: argparse.Namespace) -> int:
+    import json
+
+    from labelmate.usecases.agreement import agreement_in_workspace
+
+    report = agreement_in_workspace(
+        args.project,
+        args.control,
+        0.5 if args.iou is None else args.iou,
+        workspace=args.workspace,
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        for line in report.lines():
+            print(line)
+    return EXIT_OK
+
+
+def _add_query_parser(sub: argparse._SubParsersAction, ws: argparse.ArgumentParser) -> None:
+    p_query = sub.add_parser(
+        "query",
+        parents=[ws],
+        help="draft and check clarification queries to a project manager",
+        description="Draft rubric-referencing clarification queries, and check any query "
+        "for the habits that make one hard to answer.",
+    )
+    query_sub = p_query.add_subparsers(dest="query_command", metavar="COMMAND", required=True)
+    templates = argparse.ArgumentParser(add_help=False)
+    templates.add_argument(
+        "--templates",
+        type=Path,
+        metavar="TEMPLATES.yaml",
+        help="templates and lint rules to use instead of the shipped ones "
+        "(a copy of query_templates.yaml)",
+    )
+    p_draft = query_sub.add_parser(
+        "draft",
+        parents=[ws, templates],
+        help="draft a query about a task from what Labelmate measured",
+        description="Draft a clarification query about one task: the rules in tension (the "
+        "criteria below their best level, plus --criteria), the measured facts, the conflict, "
+        "the options with their consequences, your proposed choice and one question. Exit "
+        "status: 0 drafted, 1 an unknown project, task, region or criterion, 2 the templates "
+        "file could not be used.",
+    )
+    p_draft.add_argument("--project", required=True, metavar="NAME")
+    p_draft.add_argument("--task", required=True, metavar="EXTERNAL_ID")
+    p_draft.add_argument("--region", metavar="ID", help="the region the query is about")
+    p_draft.add_argument(
+        "--criteria",
+        metavar="a,b",
+        default="",
+        help="criterion ids (or names) to bring into the query besides those below their best",
+    )
+    p_draft.add_argument(
+        "--style", choices=("short", "email", "checklist"), default="short", help="(default: short)"
+    )
+    p_draft.add_argument(
+        "--json", action="store_true", help='print the draft\'s fields and its "text" as JSON'
+    )
+    p_qlint = query_sub.add_parser(
+        "lint",
+        parents=[ws, templates],
+        help="check a query for vague phrasing, a missing item id, rule or question",
+        description="Check a clarification query: vague phrasing without a rule reference, "
+        "no item id, no concrete question (errors); no rule or criterion named, several "
+        "questions (warnings); over-long (info). Prints one line per finding as FILE: "
+        "severity: message [rule]. Exit status: 0 no errors, 1 errors, 2 the query or the "
+        "templates file could not be used.",
+    )
+    p_qlint.add_argument("file", type=Path, metavar="FILE", help="the query, as UTF-8 text")
+    p_qlint.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"findings": [{"rule", "severity", "message"}, ...]} instead',
+    )
+
+
+def _query(args: argparse.Namespace) -> int:
+    import json
+
+    from labelmate.usecases import query
+
+    try:
+        settings = query.load_query_settings(args.templates)
+        if args.query_command == "lint":
+            report = query.lint_file(args.file, settings)
+    except (query.QuerySettingsError, query.UnreadableQueryError) as exc:
+        for problem in exc.problems:
+            print(f"labelmate: {problem.format()}", file=sys.stderr)
+        return query.EXIT_UNREADABLE
+    if args.query_command == "lint":
+        if args.json:
+            print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        else:
+            for line in report.lines:
+                print(line)
+        return report.exit_code
+    draft = query.draft_for_task(
+        args.project,
+        args.task,
+        workspace=args.workspace,
+        region_id=args.region,
+        criteria=[c for c in args.criteria.split(",") if c.strip()],
+    )
+    text = query.render_draft(draft, args.style, settings)
+    for finding in query.lint_text(text, draft=draft, settings=settings).findings:
+        if finding.severity == "error":
+            print(f"labelmate: the drafted query: {finding.message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({**draft.to_dict(), "text": text}, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def _score(args: argparse.Namespace) -> int:
+    import json
+
+    from labelmate.usecases.score import score_project
+    from labelmate.usecases.workspace import open_workspace
+
+    if args.seed is not None and args.sample is None:
+        print("labelmate: --seed draws a sample; give --sample N too", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        with open_workspace(args.workspace) as ws:
+            report = score_project(
+                ws,
+                args.project,
+                rubric_path=args.rubric,
+                sample=args.sample,
+                seed=args.seed,
+                which=args.which,
+            )
+            if args.json:
+                print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+            else:
+                for line in report.lines():
+                    print(line)
+    except LabelmateError as exc:
+        print(f"labelmate: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return EXIT_OK
