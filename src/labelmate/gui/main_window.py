@@ -7,7 +7,7 @@ with text labeling); on the right the labels, regions and hints panels as docks.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from labelmate import __version__
-from labelmate.core.ids import ProjectId
+from labelmate.core.errors import LabelmateError
+from labelmate.core.ids import ProjectId, TaskId
 from labelmate.core.models import Project, Task, TaskStatus
 from labelmate.gui.labeling.image_screen import ImageLabelingScreen
 from labelmate.gui.labeling.task_screen import TaskActions, TaskScreen
 from labelmate.gui.labeling.text_screen import TextLabelingScreen
+from labelmate.gui.panels.rubric_panel import RubricPanel
 from labelmate.gui.panels.task_preview import TaskPreview
 from labelmate.gui.task_list_model import TaskListModel
 from labelmate.store import Workspace
@@ -96,6 +98,15 @@ class MainWindow(QMainWindow):
             "regions": self._dock("Regions", [s.region_panel for s in self.screens]),
             "hints": self._dock("Hints", [s.hints_panel for s in self.screens]),
         }
+        self.rubric_panel = RubricPanel()
+        self.rubric_dock = QDockWidget("Rubric", self, objectName="rubricDock")
+        self.rubric_dock.setWidget(self.rubric_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.rubric_dock)
+        self.tabifyDockWidget(self.docks["hints"], self.rubric_dock)
+        self.docks["hints"].raise_()
+        # The rubric is parsed a moment after a project opens, not before the window shows.
+        self._rubric_timer = QTimer(self, singleShot=True, interval=150)
+        self._rubric_timer.timeout.connect(self._show_rubric)
         self.addToolBar(self.task_actions.toolbar)
         for screen in self.screens:
             self.addToolBar(screen.toolbar)
@@ -142,11 +153,22 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
+        self.query_log_action = QAction("Query &log…", self, shortcut=QKeySequence("Ctrl+L"))
+        self.query_log_action.triggered.connect(self._query_log)
         task_menu = self.menuBar().addMenu("&Task")
         for action in (*screen.tool_actions.values(), None, actions.check_action,
-                       actions.done_action, actions.flag_action, None, screen.keep_action,
+                       actions.done_action, actions.flag_action, actions.query_action, None,
+                       self.query_log_action, screen.keep_action,
                        actions.exam_action, *self.text_screen.menu_actions):  # fmt: skip
             task_menu.addSeparator() if action is None else task_menu.addAction(action)
+        score_menu = self.menuBar().addMenu("&Score")
+        self.start_session_action = QAction("&Start self-score session…", self)
+        self.start_session_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.start_session_action.triggered.connect(self._start_session)
+        self.resume_session_action = QAction("&Resume or review a session…", self)
+        self.resume_session_action.triggered.connect(self._resume_session)
+        score_menu.addAction(self.start_session_action)
+        score_menu.addAction(self.resume_session_action)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -180,9 +202,109 @@ class MainWindow(QMainWindow):
 
     def _on_project_changed(self, *_args: object) -> None:
         self._reload_tasks()
+        self._rubric_timer.start()
         project = self.current_project()
         if project is not None:
             self.statusBar().showMessage(f"{project.name}: {self.task_model.rowCount()} tasks")
+
+    def _show_rubric(self) -> None:
+        project = self.current_project()
+        if project is None:
+            self.rubric_panel.show_rubric(None)
+            return
+        context = self.image_screen.context_for(project)
+        self.rubric_panel.show_rubric(context.rubric, context.problems)
+
+    def _query_log(self) -> None:
+        from labelmate.gui.dialogs.query_log_dialog import QueryLogDialog
+
+        project = self.current_project()
+        if project is None:
+            return
+        context = self.image_screen.context_for(project)
+        dialog = QueryLogDialog(self._ws, project, context.rubric, self)
+        dialog.rulingsChanged.connect(self._rulings_changed)
+        dialog.exec()
+
+    def _rulings_changed(self) -> None:
+        """A ruling was added to the rubric: reread the project so panels and hints see it."""
+        project = self.current_project()
+        if project is None or project.id is None:
+            return
+        self._projects[project.id] = self._ws.get_project(project.id)
+        self._show_rubric()
+        self._show_task(self.current_task())  # its session sees the new rubric
+
+    # -- self-scoring --------------------------------------------------------------
+    def _start_session(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from labelmate.usecases.score import start_session
+
+        project = self.current_project()
+        if project is None:
+            return
+        size, ok = QInputDialog.getInt(
+            self,
+            "Start a self-score session",
+            f"How many of your labelled tasks in {project.name} to score (a random sample;\n"
+            "its seed is recorded so the same sample can be drawn again):",
+            15,
+            1,
+            500,
+        )
+        if not ok:
+            return
+        for screen in self.screens:
+            screen.leave_task()
+        try:
+            session = start_session(self._ws, project, sample=size)
+        except LabelmateError as exc:
+            QMessageBox.warning(self, "Self-score session", str(exc))
+            return
+        assert session.id is not None
+        self.open_session(session.id)
+
+    def _resume_session(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from labelmate.usecases.score import list_sessions
+
+        project = self.current_project()
+        if project is None:
+            return
+        sessions = list_sessions(self._ws, project)
+        if not sessions:
+            QMessageBox.information(self, "Sessions", f"{project.name} has no sessions yet.")
+            return
+        names = [
+            f"#{s.id} · {s.created_at:%Y-%m-%d %H:%M} · {s.status}" for s in reversed(sessions)
+        ]
+        chosen, ok = QInputDialog.getItem(self, "Sessions", "Session:", names, 0, False)
+        if ok:
+            self.open_session(int(chosen.split(" ", 1)[0][1:]))
+
+    def open_session(self, session_id: int) -> None:
+        from labelmate.gui.scoring.session_dialog import SessionDialog
+
+        dialog = SessionDialog(self._ws, session_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.openTask.connect(self._open_scored_task)
+        self.session_dialog = dialog
+        dialog.show()
+
+    def _open_scored_task(self, task_id: int) -> None:
+        """Show a session's task on its labeling screen, with Check drawn."""
+        task = self._ws.get_task(TaskId(task_id))
+        if self.status_filter.currentIndex() != 0:
+            self.status_filter.setCurrentIndex(0)
+        row = self.task_model.row_of(task.external_id)
+        if row is None:
+            return
+        self.task_view.selectRow(row)
+        screen = self.task_actions.screen
+        if screen is not None:
+            screen.run_check()
 
     def _reload_tasks(self) -> None:
         project = self.current_project()

@@ -450,7 +450,7 @@ class ImageLabelingScreen(TaskScreen):
                 )
         except (ValueError, LabelmateError) as exc:
             title = f"No hints: {exc}"
-        self.hints_panel.set_hints(title, hints)
+        self.hints_panel.set_hints(title, self.with_rulings(hints))
 
     def run_check(self) -> None:
         """Ctrl+Enter: missed, extra and wrongly labelled objects, drawn on the canvas."""
@@ -500,6 +500,9 @@ class ImageLabelingScreen(TaskScreen):
         self.region_panel.select(self.canvas.selected)
         if self._check_shown and not self.canvas._overlays:
             self._check_shown = False
+
+    def focused_region_id(self) -> str | None:
+        return self.canvas.selected[0] if len(self.canvas.selected) == 1 else None
 
     def info_text(self) -> str:
         label = self.canvas.label or "—"

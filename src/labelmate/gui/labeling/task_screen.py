@@ -70,6 +70,10 @@ class TaskActions(QObject):
         self.flag_action = make_action(
             self, "Flag", "Ctrl+Shift+F", self._to("toggle_flag"), checkable=True
         )
+        self.query_action = make_action(self, "Draft query…", "Ctrl+K", self._to("draft_query"))
+        self.query_action.setToolTip(
+            "Draft a clarification query about this task that cites the rubric (Ctrl+K)"
+        )
         self.exam_action = make_action(self, "Exam mode", None, self._exam_toggled, checkable=True)
         self.exam_action.setToolTip("Hide hints until the task is marked done")
         self.exam_action.setChecked(QSettings().value("labeling/exam_mode", False, type=bool))
@@ -81,14 +85,15 @@ class TaskActions(QObject):
         self.toolbar.setObjectName("taskToolbar")
         for action in (self.undo_button, self.redo_button, None, self.prev_action,
                        self.next_action, None, self.exam_action, None, self.check_action,
-                       self.done_action, self.flag_action):  # fmt: skip
+                       self.done_action, self.flag_action, None, self.query_action):  # fmt: skip
             self.toolbar.addSeparator() if action is None else self.toolbar.addAction(action)
 
     def attach(self, window: QWidget) -> None:
         """Make the shortcuts work anywhere in `window`."""
         window.addActions(
             [self.undo_action, self.redo_action, self.prev_action, self.next_action,
-             self.check_action, self.done_action, self.flag_action, *self.digit_actions]
+             self.check_action, self.done_action, self.flag_action, self.query_action,
+             *self.digit_actions]
         )  # fmt: skip
 
     def _button(self, text: str, action: QAction, can_signal) -> QAction:
@@ -156,6 +161,48 @@ class TaskScreen(QWidget):
 
     def info_text(self) -> str:
         return ""
+
+    def focused_region_id(self) -> str | None:
+        """The one selected region a query would be about, if any."""
+        return None
+
+    def task_text(self) -> str | None:
+        return None
+
+    # -- queries -------------------------------------------------------------------------
+
+    def draft_query(self) -> None:
+        """Open the query drafter on the open task (and its selected region)."""
+        if self.session is None:
+            return
+        from labelmate.gui.dialogs.query_dialog import QueryDialog
+        from labelmate.usecases.query import draft_from_session
+
+        try:
+            draft = draft_from_session(
+                self.session, region_id=self.focused_region_id(), text=self.task_text()
+            )
+        except LabelmateError as exc:
+            self.message.emit(f"Cannot draft a query: {exc}")
+            return
+        dialog = QueryDialog(draft, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.logged.connect(self.log_query)
+        self.query_dialog = dialog
+        dialog.show()
+
+    def log_query(self, draft: object, text: str) -> None:
+        """Keep a sent query in the project's log (see usecases.query_log)."""
+        from labelmate.usecases.query_log import log_sent
+
+        if self.session is None:
+            return
+        try:
+            log_sent(self._ws, self.session.context.project, draft, text)
+        except LabelmateError as exc:
+            self.message.emit(f"Query not logged: {exc}")
+            return
+        self.message.emit("Query logged as sent; record the answer under Queries.")
 
     def can_mark_done(self) -> str | None:
         """Why the task cannot be marked done yet (a required answer missing), or None."""
@@ -263,6 +310,29 @@ class TaskScreen(QWidget):
             return
         self.statusChanged.emit(self.session.task)
         self.after_change()
+
+    def with_rulings(self, hints: list) -> list:
+        """`hints` followed by the rubric's rulings on the criteria they name: what the
+        project manager already decided about cases like this one."""
+        session = self.session
+        rubric = session.context.rubric if session is not None else None
+        if rubric is None or not rubric.rulings or not hints:
+            return hints
+        from labelmate.core.hints import Hint
+
+        named = {h.criterion_id for h in hints if h.criterion_id}
+        extra = [
+            Hint(
+                message=f"Ruling ({r.decided_on or 'undated'}): {r.answer} — asked: {r.question}",
+                severity="info",
+                source="data",
+                criterion_id=r.criterion,
+                kind="ruling",
+            )
+            for r in rubric.rulings
+            if r.criterion in named
+        ]
+        return [*hints, *extra]
 
     def hints_hidden(self) -> bool:
         return self.actions.exam_action.isChecked() and self.status() != TaskStatus.DONE

@@ -307,6 +307,12 @@ class TextLabelingScreen(TaskScreen):
         self.region_panel.set_regions(list(regions), self.colour_of)
         self.region_panel.select(self.selected)
 
+    def focused_region_id(self) -> str | None:
+        return self.selected[0] if len(self.selected) == 1 else None
+
+    def task_text(self) -> str | None:
+        return self._task_text()
+
     def info_text(self) -> str:
         if self.active is None:
             return ""
@@ -593,7 +599,7 @@ class TextLabelingScreen(TaskScreen):
                     title = f"Span “{(span.text or '')[:40]}”"
         except (ValueError, LabelmateError) as exc:
             title = f"No hints: {exc}"
-        self.hints_panel.set_hints(title, hints)
+        self.hints_panel.set_hints(title, self.with_rulings(hints))
 
     def _prompt_hints(self, session: LabelingSession) -> tuple[list[Hint], str]:
         """The linter's findings as hints, with the level their count implies."""

@@ -1,0 +1,86 @@
+"""A self-score session in the GUI: confirm proposed levels, override one with a reason,
+write a takeaway, finish — and everything is still there after reopening."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from labelmate.core.models import Annotation, AnnotationKind
+from labelmate.core.regions import Box
+from labelmate.gui.scoring.session_dialog import COL_SCORE, COL_TAKEAWAY, SessionDialog
+from labelmate.store import Workspace
+from labelmate.usecases.demo import install_demo
+from labelmate.usecases.score import session_table, start_session
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def _labelled_demo(path) -> None:
+    install_demo(path)
+    with Workspace.open(path) as ws:
+        project = next(p for p in ws.list_projects() if p.name == "PCB defects — boxes")
+        for i, task in enumerate(ws.list_tasks(project.id, limit=4)):
+            gold = ws.annotations_for_task(task.id, AnnotationKind.GOLD)[-1].regions
+            mine = [
+                g.model_copy(update={"id": f"m{j}", "x": g.x - (4 if i % 2 else 0)})
+                for j, g in enumerate(gold)
+                if isinstance(g, Box)
+            ]
+            ws.add_annotation(Annotation(task_id=task.id, author="me", regions=mine))
+
+
+def test_confirm_override_takeaway_finish_and_reopen(qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "ws.labelmate"
+    _labelled_demo(path)
+    with Workspace.open(path) as ws:
+        project = next(p for p in ws.list_projects() if p.name == "PCB defects — boxes")
+        session = start_session(ws, project, sample=3, seed=5)
+        dialog = SessionDialog(ws, session.id)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow)
+        assert dialog.table.rowCount() == 3 * 4  # 3 tasks × 4 criteria
+        qtbot.mouseClick(dialog.confirm_all, LEFT)
+        table = session_table(ws, session.id)
+        proposed = [r for r in table.rows if r.proposed_score is not None]
+        assert proposed and all(r.final_score == r.proposed_score for r in proposed)
+
+        # Override the first proposed row with the keyboard on its level box.
+        r = next(i for i, row in enumerate(table.rows) if row.proposed_score == 5)
+        monkeypatch.setattr(SessionDialog, "_ask_reason", lambda self, row: "fillet counts")
+        box = dialog.table.cellWidget(r, COL_SCORE)
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Down)  # 5 → the next level down, activated
+        row = session_table(ws, session.id).rows[r]
+        assert row.final_score < 5 and row.override_reason == "fillet counts"
+        assert row.decision == "overridden"
+
+        # A takeaway typed into its cell is saved.
+        item = dialog.table.item(r, COL_TAKEAWAY)
+        dialog.table.scrollToItem(item)
+        cell = dialog.table.visualItemRect(item).center()
+        qtbot.mouseClick(dialog.table.viewport(), LEFT, pos=cell)
+        qtbot.keyClick(dialog.table, Qt.Key.Key_F2)  # edit the cell
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is not dialog.table)
+        editor = QApplication.focusWidget()
+        assert editor is not None and editor is not dialog.table
+        qtbot.keyClicks(editor, "Hug the pads, not the fillet")
+        qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on the next turn
+        qtbot.waitUntil(lambda: dialog.table.item(r, COL_TAKEAWAY).text() != "")
+        assert session_table(ws, session.id).rows[r].takeaway == "Hug the pads, not the fillet"
+        assert dialog.data.total is not None
+
+        yes = QMessageBox.StandardButton.Yes
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: yes)
+        qtbot.mouseClick(dialog.finish_button, LEFT)
+        assert not dialog.confirm_all.isEnabled()
+        assert not dialog.table.cellWidget(r, COL_SCORE).isEnabled()
+        dialog.close()
+
+    with Workspace.open(path) as ws:  # the process restarted: all of it is stored
+        again = session_table(ws, session.id)
+        assert again.session.status == "finished"
+        assert again.rows[r].override_reason == "fillet counts"
+        assert again.rows[r].takeaway == "Hug the pads, not the fillet"
