@@ -4,7 +4,7 @@ write a takeaway, finish — and everything is still there after reopening."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from labelmate.core.models import Annotation, AnnotationKind
 from labelmate.core.regions import Box
@@ -84,3 +84,36 @@ def test_confirm_override_takeaway_finish_and_reopen(qtbot, tmp_path, monkeypatc
         assert again.session.status == "finished"
         assert again.rows[r].override_reason == "fillet counts"
         assert again.rows[r].takeaway == "Hug the pads, not the fillet"
+
+
+def test_report_tab_and_progress_chart_after_two_sessions(qtbot, tmp_path):
+    from labelmate.gui.scoring.reports import ProgressDialog
+    from labelmate.usecases.score import confirm, finish, override
+
+    path = tmp_path / "ws.labelmate"
+    _labelled_demo(path)
+    with Workspace.open(path) as ws:
+        project = next(p for p in ws.list_projects() if p.name == "PCB defects — boxes")
+        for seed in (1, 2):
+            session = start_session(ws, project, sample=3, seed=seed)
+            for row in session_table(ws, session.id).rows:
+                if row.proposed_score is None:
+                    continue
+                if row.criterion_id == "precision":  # disagree with the measurement
+                    other = 1 if row.proposed_score == 5 else 5
+                    override(ws, session.id, row.task_id, row.criterion_id, other, "I disagree")
+                else:
+                    confirm(ws, session.id, row.task_id, row.criterion_id)
+            finish(ws, session.id)
+        dialog = SessionDialog(ws, session.id)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.tabs.setCurrentIndex(1)
+        report = dialog.report.view.toPlainText()
+        assert "Calibration" in report and "Bottlenecks" in report
+        assert "over-confident" in report or "under-confident" in report
+        assert "you gave" in report  # the items that disagree most are listed
+        progress = ProgressDialog(ws, project)
+        qtbot.addWidget(progress)
+        assert len(progress.progress.sessions) == 2
+        assert progress.findChild(QWidget, "progressChart") is not None

@@ -167,8 +167,11 @@ class MainWindow(QMainWindow):
         self.start_session_action.triggered.connect(self._start_session)
         self.resume_session_action = QAction("&Resume or review a session…", self)
         self.resume_session_action.triggered.connect(self._resume_session)
+        self.progress_action = QAction("&Progress…", self)
+        self.progress_action.triggered.connect(self._progress)
         score_menu.addAction(self.start_session_action)
         score_menu.addAction(self.resume_session_action)
+        score_menu.addAction(self.progress_action)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -283,6 +286,16 @@ class MainWindow(QMainWindow):
         chosen, ok = QInputDialog.getItem(self, "Sessions", "Session:", names, 0, False)
         if ok:
             self.open_session(int(chosen.split(" ", 1)[0][1:]))
+
+    def _progress(self) -> None:
+        from labelmate.gui.scoring.reports import ProgressDialog
+
+        project = self.current_project()
+        if project is not None:
+            dialog = ProgressDialog(self._ws, project, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.progress_dialog = dialog
+            dialog.show()
 
     def open_session(self, session_id: int) -> None:
         from labelmate.gui.scoring.session_dialog import SessionDialog

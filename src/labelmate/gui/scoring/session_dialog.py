@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from labelmate.core.errors import LabelmateError
 from labelmate.core.ids import TaskId
 from labelmate.core.scoring import level_label
+from labelmate.gui.scoring.reports import SessionReport
 from labelmate.store import Workspace
 from labelmate.usecases import score as scoring
 
@@ -70,6 +72,11 @@ class SessionDialog(QDialog):
         split.addWidget(self.table)
         split.addWidget(self.evidence)
         split.setSizes([520, 140])
+        self.report = SessionReport(ws, session_id)
+        self.tabs = QTabWidget(objectName="sessionTabs")
+        self.tabs.addTab(split, "Scores")
+        self.tabs.addTab(self.report, "Calibration, bottlenecks, time")
+        self.tabs.currentChanged.connect(lambda i: self.report.refresh() if i == 1 else None)
         buttons = QHBoxLayout()
         for b in (self.confirm_all, self.export_csv, self.export_md):
             buttons.addWidget(b)
@@ -77,7 +84,7 @@ class SessionDialog(QDialog):
         buttons.addWidget(self.finish_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         self.table.itemSelectionChanged.connect(self._show_evidence)
         self.table.itemChanged.connect(self._cell_edited)
