@@ -172,6 +172,10 @@ class MainWindow(QMainWindow):
         score_menu.addAction(self.start_session_action)
         score_menu.addAction(self.resume_session_action)
         score_menu.addAction(self.progress_action)
+        self.agreement_action = QAction("&Agreement and adjudication…", self)
+        self.agreement_action.triggered.connect(self._agreement)
+        score_menu.addSeparator()
+        score_menu.addAction(self.agreement_action)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -286,6 +290,18 @@ class MainWindow(QMainWindow):
         chosen, ok = QInputDialog.getItem(self, "Sessions", "Session:", names, 0, False)
         if ok:
             self.open_session(int(chosen.split(" ", 1)[0][1:]))
+
+    def _agreement(self) -> None:
+        from labelmate.gui.agreement.dashboard import AgreementDialog
+
+        project = self.current_project()
+        if project is not None:
+            for screen in self.screens:
+                screen.leave_task()
+            dialog = AgreementDialog(self._ws, project, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.agreement_dialog = dialog
+            dialog.show()
 
     def _progress(self) -> None:
         from labelmate.gui.scoring.reports import ProgressDialog
