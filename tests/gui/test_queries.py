@@ -49,3 +49,42 @@ def test_draft_edit_copy_and_log_a_query_with_real_clicks(qtbot, demo_ws):  # no
     (logged,) = demo_ws.list_queries(screen.session.context.project.id)
     assert logged.status == "sent" and logged.text == dialog.text()
     assert logged.task_external_id == task
+
+
+def test_answer_recorded_in_the_log_becomes_a_ruling_in_the_rubric_dock(
+    qtbot,
+    demo_ws,  # noqa: F811
+    monkeypatch,
+):
+    from PySide6.QtWidgets import QDialog
+
+    from labelmate.gui.dialogs.query_log_dialog import AnswerDialog, QueryLogDialog
+    from labelmate.usecases.query import draft_from_session, render_draft
+    from labelmate.usecases.query_log import log_sent
+
+    window = open_project(qtbot, demo_ws, "PCB defects — boxes")
+    screen = window.image_screen
+    gold = next(r for r in screen.session.gold if isinstance(r, Box))
+    drag(qtbot, window, (gold.x - 7, gold.y), (gold.x + gold.width, gold.y + gold.height))
+    draft = draft_from_session(screen.session)
+    project = screen.session.context.project
+    log_sent(demo_ws, project, draft, render_draft(draft, "short"))
+
+    def answer(dialog: AnswerDialog) -> int:
+        dialog.answer.setPlainText("Keep every edge within 6 px of the defect.")
+        assert dialog.ruling.isChecked()
+        dialog.criterion.setCurrentIndex(dialog.criterion.findData("precision"))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(AnswerDialog, "exec", answer)
+    log = QueryLogDialog(demo_ws, project, screen.session.context.rubric, window)
+    qtbot.addWidget(log)
+    log.rulingsChanged.connect(window._rulings_changed)
+    assert log.table.rowCount() == 1
+    qtbot.mouseClick(log.answer_button, LEFT)
+    assert "answered" in log.table.item(0, 1).text()
+    assert "ruling" in log.table.item(0, 1).text()
+    window._show_rubric()
+    assert "Keep every edge within 6 px" in window.rubric_panel.view.toPlainText()
+    screen.canvas.select([screen.session.regions[0].id])
+    qtbot.waitUntil(lambda: any("Ruling" in t for t in screen.hints_panel.texts()))

@@ -87,3 +87,17 @@ def test_bad_answers_and_foreign_queries_are_refused(ws):
         record_answer(ws, other, record.id, "Yes.")
     with pytest.raises(WorkspaceError):
         ws.add_query(project.id, task.external_id, "  ")
+
+
+def test_a_ruling_travels_with_the_rubric_on_export(ws, tmp_path):
+    from labelmate.usecases.export import RUBRIC_FILE, export_from
+
+    project, task = _pcb(ws)
+    draft = _draft(ws, project, task)
+    record = log_sent(ws, project, draft, render_draft(draft, "short"))
+    answered = record_answer(ws, project, record.id, "Six pixels is the limit.", as_ruling=True)
+    report = export_from(ws, project.name, "ls-json", tmp_path / "out")
+    text = (tmp_path / "out" / RUBRIC_FILE).read_text(encoding="utf-8")
+    rubric = parse_rubric_text(text, "exported", lint=False).require()
+    assert [r.id for r in rubric.rulings] == [answered.ruling_id]
+    assert tmp_path / "out" / RUBRIC_FILE in report.files

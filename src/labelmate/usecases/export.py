@@ -81,6 +81,9 @@ class ExportReport:
         return out
 
 
+RUBRIC_FILE = "rubric.yaml"
+
+
 def export_project(
     project_name: str,
     fmt: str,
@@ -136,6 +139,11 @@ def export_from(
             settings = {"dest_dir": out_dir.resolve(), **(options or {})}
             ctx = WriteContext(project, interface, stage, settings, progress)
             result = WRITERS[fmt](items, ctx)
+            if project.rubric_yaml:
+                # The rubric travels with the work, rulings included (formats.md has no
+                # place for it, so it sits beside the export).
+                (stage / RUBRIC_FILE).write_text(project.rubric_yaml, encoding="utf-8")
+                result.files.append(Path(RUBRIC_FILE))
     except DirectoryNotEmptyError:
         raise InputError(
             "the folder is not empty; choose an empty folder, or replace its contents "
