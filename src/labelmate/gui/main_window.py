@@ -7,6 +7,8 @@ with text labeling); on the right the labels, regions and hints panels as docks.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -31,11 +33,13 @@ from labelmate.core.ids import ProjectId, TaskId
 from labelmate.core.models import Project, Task, TaskStatus
 from labelmate.gui.labeling.image_screen import ImageLabelingScreen
 from labelmate.gui.labeling.task_screen import TaskActions, TaskScreen
-from labelmate.gui.labeling.text_screen import TextLabelingScreen
 from labelmate.gui.panels.rubric_panel import RubricPanel
 from labelmate.gui.panels.task_preview import TaskPreview
 from labelmate.gui.task_list_model import TaskListModel
 from labelmate.store import Workspace
+
+if TYPE_CHECKING:
+    from labelmate.gui.labeling.text_screen import TextLabelingScreen
 
 _FILTERS: list[tuple[str, TaskStatus | None]] = [
     ("All tasks", None),
@@ -69,12 +73,11 @@ class MainWindow(QMainWindow):
         self.task_actions = TaskActions(self)
         self.task_actions.attach(self)
         self.image_screen = ImageLabelingScreen(workspace, self.task_actions)
-        self.text_screen = TextLabelingScreen(workspace, self.task_actions)
-        self.screens: tuple[TaskScreen, ...] = (self.image_screen, self.text_screen)
+        # The text screen is built the first time a text project opens (start-up time).
+        self.text_screen: TextLabelingScreen | None = None
+        self.screens: list[TaskScreen] = []
         self.center = QStackedWidget()
         self.center.addWidget(self.preview)
-        for screen in self.screens:
-            self.center.addWidget(screen)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -94,9 +97,9 @@ class MainWindow(QMainWindow):
 
         # Each dock shows the panel of the screen that is showing.
         self.docks = {
-            "labels": self._dock("Labels", [s.labels_panel for s in self.screens]),
-            "regions": self._dock("Regions", [s.region_panel for s in self.screens]),
-            "hints": self._dock("Hints", [s.hints_panel for s in self.screens]),
+            "labels": self._dock("Labels"),
+            "regions": self._dock("Regions"),
+            "hints": self._dock("Hints"),
         }
         self.rubric_panel = RubricPanel()
         self.rubric_dock = QDockWidget("Rubric", self, objectName="rubricDock")
@@ -108,10 +111,7 @@ class MainWindow(QMainWindow):
         self._rubric_timer = QTimer(self, singleShot=True, interval=150)
         self._rubric_timer.timeout.connect(self._show_rubric)
         self.addToolBar(self.task_actions.toolbar)
-        for screen in self.screens:
-            self.addToolBar(screen.toolbar)
-            screen.statusChanged.connect(self.task_model.refresh_task)
-            screen.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self._add_screen(self.image_screen)
         self._build_menus()
         self.task_actions.nextRequested.connect(lambda: self._step_task(1))
         self.task_actions.previousRequested.connect(lambda: self._step_task(-1))
@@ -123,14 +123,34 @@ class MainWindow(QMainWindow):
         self._restore_settings(initial_project)
 
     # -- construction --------------------------------------------------------------
-    def _dock(self, title: str, pages: list[QWidget]) -> QDockWidget:
+    def _dock(self, title: str) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"{title.lower()}Dock")
-        stack = QStackedWidget()
-        for page in pages:
-            stack.addWidget(page)
-        dock.setWidget(stack)
+        dock.setWidget(QStackedWidget())
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
+
+    def _add_screen(self, screen: TaskScreen) -> None:
+        """Put a screen in the middle, its panels in the docks, its tool bar on top."""
+        self.screens.append(screen)
+        self.center.addWidget(screen)
+        for name, panel in (("labels", screen.labels_panel), ("regions", screen.region_panel),
+                            ("hints", screen.hints_panel)):  # fmt: skip
+            stack = self.docks[name].widget()
+            assert isinstance(stack, QStackedWidget)
+            stack.addWidget(panel)
+        self.addToolBar(screen.toolbar)
+        screen.statusChanged.connect(self.task_model.refresh_task)
+        screen.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+    def _text(self) -> TextLabelingScreen:
+        if self.text_screen is None:
+            from labelmate.gui.labeling.text_screen import TextLabelingScreen
+
+            self.text_screen = TextLabelingScreen(self._ws, self.task_actions)
+            self._add_screen(self.text_screen)
+            for action in self.text_screen.menu_actions:
+                self.task_menu.addAction(action)
+        return self.text_screen
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -155,11 +175,11 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         self.query_log_action = QAction("Query &log…", self, shortcut=QKeySequence("Ctrl+L"))
         self.query_log_action.triggered.connect(self._query_log)
-        task_menu = self.menuBar().addMenu("&Task")
+        task_menu = self.task_menu = self.menuBar().addMenu("&Task")
         for action in (*screen.tool_actions.values(), None, actions.check_action,
                        actions.done_action, actions.flag_action, actions.query_action, None,
                        self.query_log_action, screen.keep_action,
-                       actions.exam_action, *self.text_screen.menu_actions):  # fmt: skip
+                       actions.exam_action, None):  # fmt: skip
             task_menu.addSeparator() if action is None else task_menu.addAction(action)
         score_menu = self.menuBar().addMenu("&Score")
         self.start_session_action = QAction("&Start self-score session…", self)
@@ -362,8 +382,9 @@ class MainWindow(QMainWindow):
         context = self.image_screen.context_for(project)
         if context.image_controls:
             return self.image_screen
-        if self.text_screen.can_show(context):
-            return self.text_screen
+        tags = {o.tag.lower() for o in context.interface.objects}
+        if tags & {"text", "hypertext"} and context.interface.controls:
+            return self._text()
         return None
 
     def _show_task(self, task: Task | None) -> None:

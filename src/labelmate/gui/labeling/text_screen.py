@@ -132,13 +132,6 @@ class TextLabelingScreen(TaskScreen):
         self.region_panel.selectionChanged.connect(self.select)
         self.hints_panel.regionsClicked.connect(self.select)
 
-    # -- which projects --------------------------------------------------------------------
-
-    @staticmethod
-    def can_show(context: ProjectContext) -> bool:
-        tags = {o.tag.lower() for o in context.interface.objects}
-        return bool(tags & TEXT_OBJECTS) and bool(context.interface.controls)
-
     # -- building the screen for a project ------------------------------------------------
 
     def _build(self, context: ProjectContext) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from labelmate.core.rubric import Rubric
+if TYPE_CHECKING:
+    from labelmate.core.rubric import Rubric
 
 
 def rubric_html(rubric: Rubric | None, problems: tuple[str, ...] = ()) -> str:
