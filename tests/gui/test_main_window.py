@@ -30,8 +30,11 @@ def test_window_lists_demo_projects_and_their_tasks(qtbot, demo_ws):
     assert any(name.startswith("PCB defects") for name in names), names
     assert window.task_model.rowCount() > 0
     first = window.task_model.task_at(0)
-    # The first project draws on images, so its first task opens on the canvas.
-    assert first is not None and window.center.currentWidget() is window.image_screen
+    # The first project draws on images, so its first task opens on the canvas, just
+    # after the window shows.
+    assert first is not None
+    qtbot.waitUntil(lambda: first.external_id in window.image_screen.info.text())
+    assert window.center.currentWidget() is window.image_screen
     assert window.image_screen.info.text().count(first.external_id) == 1
 
 

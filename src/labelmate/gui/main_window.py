@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.rubric_panel = RubricPanel()
         self.rubric_dock = QDockWidget("Rubric", self, objectName="rubricDock")
         self.rubric_dock.setWidget(self.rubric_panel)
+        self.rubric_dock.setMinimumWidth(240)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.rubric_dock)
         self.tabifyDockWidget(self.docks["hints"], self.rubric_dock)
         self.docks["hints"].raise_()
@@ -120,12 +121,18 @@ class MainWindow(QMainWindow):
         self.task_view.selectionModel().selectionChanged.connect(self._on_task_selected)
 
         self._load_projects()
+        # The first task opens just after the window shows (its image decode and config
+        # parse are what the user waits for last); any later choice is immediate.
+        self._deferring = True
+        self._pending: tuple[Task | None] | None = None
         self._restore_settings(initial_project)
+        self._deferring = False
 
     # -- construction --------------------------------------------------------------
     def _dock(self, title: str) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"{title.lower()}Dock")
         dock.setWidget(QStackedWidget())
+        dock.setMinimumWidth(240)  # hints and rulings are sentences: room to read them
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
@@ -388,6 +395,20 @@ class MainWindow(QMainWindow):
         return None
 
     def _show_task(self, task: Task | None) -> None:
+        if self._deferring:
+            self._pending = (task,)
+            QTimer.singleShot(0, self._show_pending)
+            return
+        self._pending = None
+        self._open_task(task)
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:  # nothing was chosen meanwhile
+            (task,) = self._pending
+            self._pending = None
+            self._open_task(task)
+
+    def _open_task(self, task: Task | None) -> None:
         project = self.current_project()
         chosen = self._screen_for(project)
         for screen in self.screens:

@@ -33,9 +33,8 @@ def render_pdf(html: str, base_dir: Path, target: Path, *, css: str | None = Non
     from PySide6.QtCore import QMarginsF, QSizeF, QUrl
     from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-    if css is None:
-        sheet = base_dir / "style.css"
-        css = sheet.read_text(encoding="utf-8") if sheet.is_file() else ""
+    # The browser style sheet (custom properties, grid) is beyond Qt's CSS subset, and
+    # one unparsable rule can cost the whole sheet, so the PDF gets its own.
     writer = QPdfWriter(str(target))
     writer.setResolution(96)
     writer.setTitle("Annotation portfolio")
@@ -50,7 +49,7 @@ def render_pdf(html: str, base_dir: Path, target: Path, *, css: str | None = Non
     )
     doc = QTextDocument()
     doc.setBaseUrl(QUrl.fromLocalFile(str(base_dir.resolve()) + "/"))
-    doc.setDefaultStyleSheet(_qt_css(css))
+    doc.setDefaultStyleSheet(_qt_css(css or ""))
     doc.setHtml(html)
     rect = writer.pageLayout().paintRectPixels(writer.resolution())
     doc.setPageSize(QSizeF(rect.width(), rect.height()))
@@ -63,10 +62,20 @@ def _qt_css(css: str) -> str:
         css
         + """
 body { font-family: "Helvetica", "Arial", "DejaVu Sans", sans-serif; font-size: 10pt; }
-h1 { font-size: 20pt; } h2 { font-size: 14pt; color: #1f2937; } h3 { font-size: 11pt; }
+h1 { font-size: 22pt; color: #111827; } .focus { font-size: 12pt; color: #374151; }
+.facts th { color: #6b7280; text-align: left; font-weight: normal; }
+h3 small { color: #6b7280; font-weight: normal; }
+.meta, .legend, figcaption { color: #6b7280; }
+h2 { font-size: 15pt; color: #1d4ed8; margin-top: 12px; }
+h3 { font-size: 11pt; }
 table.data { border-collapse: collapse; }
 table.data th { background-color: #f3f4f6; }
 table.data td, table.data th { border-bottom: 1px solid #e5e7eb; padding: 4px; }
 .break { page-break-before: always; }
+td.figure { background-color: #f3f4f6; border: 1px solid #e5e7eb; }
+.figure .value { font-size: 16pt; font-weight: bold; color: #2563eb; }
+.figure .label { color: #6b7280; }
+.card { border-top: 1px solid #e5e7eb; }
+blockquote.text { background-color: #f9fafb; }
 """
     )
