@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from labelmate.core.errors import InputError, Location, Problem, Severity
+from labelmate.core.errors import InputError, Problem
 from labelmate.core.prompt_lint import (
     MESSAGE_FIELDS,
     RULE_IDS,
@@ -40,6 +40,8 @@ from labelmate.core.prompt_lint import (
 )
 from labelmate.io.yaml_source import YamlDocument, parse_yaml
 from labelmate.paths import resource_path
+from labelmate.usecases.data_file import KIND, problem, read_text, show, value_at
+from labelmate.usecases.data_file import field_name as describe_field
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -89,7 +91,7 @@ class LintReport:
 
 def read_prompt(path: Path | str) -> str:
     """The prompt file's text (UTF-8, a leading BOM dropped); raises UnreadablePromptError."""
-    return _read_text(Path(path), "prompt", UnreadablePromptError)
+    return read_text(Path(path), "prompt", UnreadablePromptError)
 
 
 def lint_text(text: str, rules: LintRules | None = None, source: str = "<prompt>") -> LintReport:
@@ -114,27 +116,13 @@ def load_lint_rules(path: Path | str | None = None) -> LintRules:
     if path is None:
         return _shipped_rules()
     path = Path(path)
-    return parse_lint_rules(_read_text(path, "rules file", PromptRulesError), str(path))
+    return parse_lint_rules(read_text(path, "rules file", PromptRulesError), str(path))
 
 
 @lru_cache(maxsize=1)
 def _shipped_rules() -> LintRules:
     path = shipped_rules_path()
-    return parse_lint_rules(_read_text(path, "rules file", PromptRulesError), str(path))
-
-
-def _read_text(path: Path, what: str, error: type[InputError]) -> str:
-    where = Location(str(path))
-    try:
-        return path.read_bytes().decode("utf-8").removeprefix("\ufeff")
-    except FileNotFoundError:
-        raise error(f"cannot read {what}: no such file", where) from None
-    except IsADirectoryError:
-        raise error(f"cannot read {what}: is a directory", where) from None
-    except UnicodeDecodeError as exc:
-        raise error(f"cannot read {what}: not UTF-8 text (byte {exc.start})", where) from None
-    except OSError as exc:
-        raise error(f"cannot read {what}: {exc.strerror or type(exc).__name__}", where) from None
+    return parse_lint_rules(read_text(path, "rules file", PromptRulesError), str(path))
 
 
 # The schema. Strict: YAML already gives booleans and numbers their types, so a string
@@ -239,9 +227,9 @@ def parse_lint_rules(text: str, source_name: str = "<rules>") -> LintRules:
 
 def _problems(doc: YamlDocument) -> list[Problem]:
     if not isinstance(doc.data, dict):
-        got = "an empty file" if doc.data is None else _show(doc.data)
+        got = "an empty file" if doc.data is None else show(doc.data)
         return [
-            _problem(doc, (), f"the rules file must be a mapping with version and rules; got {got}")
+            problem(doc, (), f"the rules file must be a mapping with version and rules; got {got}")
         ]
     try:
         parsed = _RulesFile.model_validate(doc.data)
@@ -251,67 +239,11 @@ def _problems(doc: YamlDocument) -> list[Problem]:
     return _meaning_problems(doc, parsed.rules)
 
 
-def _problem(
-    doc: YamlDocument, path: tuple[Hashable, ...], message: str, key: bool = False
-) -> Problem:
-    loc = doc.locate(path, key=key)
-    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path)
-    dotted = dotted.replace(".[", "[")
-    return Problem(
-        Severity.ERROR, message, Location(loc.file, loc.line, loc.column, dotted or None)
-    )
-
-
-_KIND = {
-    "string_type": "text",
-    "int_type": "a whole number",
-    "bool_type": "true or false",
-    "list_type": "a list",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "dict_type": "a mapping",
-}
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return str(value)
-
-
-def _value_at(data: Any, path: tuple[Hashable, ...]) -> Any:
-    for part in path:
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
 def _where(path: tuple[Hashable, ...]) -> str:
     """ "rule 'no-role': " — how a message names the rule it is about."""
     if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], str):
         return f"rule '{path[1]}': "
     return ""
-
-
-def _name(path: tuple[Hashable, ...]) -> str:
-    if not path:
-        return "the rules file"
-    if isinstance(path[-1], int):
-        owner = next((p for p in reversed(path) if not isinstance(p, int)), "list")
-        return f"item {path[-1] + 1} of '{owner}'"
-    return f"'{path[-1]}'"
 
 
 def _fields_of(path: tuple[Hashable, ...]) -> list[str]:
@@ -327,10 +259,14 @@ def _fields_of(path: tuple[Hashable, ...]) -> list[str]:
     return []
 
 
+def _name(path: tuple[Hashable, ...]) -> str:
+    return describe_field(path, "the rules file")
+
+
 def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
     path = tuple(err["loc"])
     kind, ctx = err["type"], err.get("ctx") or {}
-    value = _value_at(doc.data, path)
+    value = value_at(doc.data, path)
     where = _where(path)
     if kind == "missing":
         if path[:-1] == ("rules",):
@@ -340,7 +276,7 @@ def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
             )
         else:
             message = f"{where}missing required field '{path[-1]}'"
-        return _problem(doc, path[:-1], message, key=True)
+        return problem(doc, path[:-1], message, key=True)
     if kind == "extra_forbidden":
         what = "rule" if path[:-1] == ("rules",) else "field"
         message = f"{where if what == 'field' else ''}unknown {what} '{path[-1]}'"
@@ -349,24 +285,30 @@ def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
             message += f" (did you mean '{close[0]}'?)"
         elif what == "rule":
             message += f" (rules: {', '.join(RULE_IDS)})"
-        return _problem(doc, path, message, key=True)
-    if kind in _KIND:
-        message = f"{where}{_name(path)} should be {_KIND[kind]}, got {_show(value)}"
+        return problem(doc, path, message, key=True)
+    if kind in KIND:
+        message = f"{where}{_name(path)} should be {KIND[kind]}, got {show(value)}"
         if kind == "string_type" and isinstance(value, bool):
             message += " (YAML reads a bare yes/no/on/off as true/false: put the word in quotes)"
-        return _problem(doc, path, message)
+        return problem(doc, path, message)
     if kind == "literal_error":
         expected = ctx.get("expected", "one of the allowed values")
-        return _problem(doc, path, f"{where}{_name(path)} should be {expected}, got {_show(value)}")
+        return problem(
+            doc,
+            path,
+            f"{where}{_name(path)} should be {expected}, got {show(value)}",
+        )
     if kind == "greater_than_equal":
         bound = ctx.get("ge")
-        return _problem(
-            doc, path, f"{where}{_name(path)} should be at least {bound}, got {_show(value)}"
+        return problem(
+            doc,
+            path,
+            f"{where}{_name(path)} should be at least {bound}, got {show(value)}",
         )
     if kind in ("too_short", "string_too_short"):
         noun = "list at least one entry" if kind == "too_short" else "not be empty"
-        return _problem(doc, path, f"{where}{_name(path)} should {noun}")
-    return _problem(doc, path, f"{where}{_name(path)}: {err.get('msg', 'invalid value')}")
+        return problem(doc, path, f"{where}{_name(path)} should {noun}")
+    return problem(doc, path, f"{where}{_name(path)}: {err.get('msg', 'invalid value')}")
 
 
 def _meaning_problems(doc: YamlDocument, rules: _Rules) -> list[Problem]:
@@ -378,15 +320,13 @@ def _meaning_problems(doc: YamlDocument, rules: _Rules) -> list[Problem]:
             if owner != rule_id:
                 continue
             template = getattr(settings, field_name)
-            bad = _template_problem(template, allowed)
+            bad = _templateproblem(template, allowed)
             if bad:
-                out.append(
-                    _problem(doc, ("rules", rule_id, field_name), f"rule '{rule_id}': {bad}")
-                )
+                out.append(problem(doc, ("rules", rule_id, field_name), f"rule '{rule_id}': {bad}"))
     ex = rules.examples_count
     if ex.min_examples > ex.max_examples:
         out.append(
-            _problem(
+            problem(
                 doc,
                 ("rules", "examples-count", "min_examples"),
                 f"rule 'examples-count': min_examples ({ex.min_examples}) is more than "
@@ -396,7 +336,7 @@ def _meaning_problems(doc: YamlDocument, rules: _Rules) -> list[Problem]:
     for i, template in enumerate(rules.undefined_acronym.definitions):
         if template.count("{acronym}") != 1:
             out.append(
-                _problem(
+                problem(
                     doc,
                     ("rules", "undefined-acronym", "definitions", i),
                     f"rule 'undefined-acronym': definition {template!r} must contain "
@@ -406,7 +346,7 @@ def _meaning_problems(doc: YamlDocument, rules: _Rules) -> list[Problem]:
     return out
 
 
-def _template_problem(template: str, allowed: frozenset[str]) -> str:
+def _templateproblem(template: str, allowed: frozenset[str]) -> str:
     names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
     try:
         parsed = list(string.Formatter().parse(template))

@@ -40,10 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from labelmate.core.errors import (
     InputError,
     LabelmateError,
-    Location,
     NotFoundError,
     Problem,
-    Severity,
 )
 from labelmate.core.models import AnnotationKind, Task
 from labelmate.core.query import (
@@ -68,6 +66,8 @@ from labelmate.core.regions import Box, Choices, Rating, RegionBase, Span, TextA
 from labelmate.core.rubric import Rubric, Ruling
 from labelmate.io.yaml_source import YamlDocument, parse_yaml
 from labelmate.paths import resource_path
+from labelmate.usecases.data_file import KIND, problem, read_text, show, value_at
+from labelmate.usecases.data_file import field_name as describe_field
 
 if TYPE_CHECKING:
     from labelmate.core.metrics.image_edges import GrayImage
@@ -109,27 +109,13 @@ def load_query_settings(path: Path | str | None = None) -> QuerySettings:
     if path is None:
         return _shipped_settings()
     path = Path(path)
-    return parse_query_settings(_read_text(path, "templates file", QuerySettingsError), str(path))
+    return parse_query_settings(read_text(path, "templates file", QuerySettingsError), str(path))
 
 
 @lru_cache(maxsize=1)
 def _shipped_settings() -> QuerySettings:
     path = shipped_settings_path()
-    return parse_query_settings(_read_text(path, "templates file", QuerySettingsError), str(path))
-
-
-def _read_text(path: Path, what: str, error: type[InputError]) -> str:
-    where = Location(str(path))
-    try:
-        return path.read_bytes().decode("utf-8").removeprefix("\ufeff")
-    except FileNotFoundError:
-        raise error(f"cannot read {what}: no such file", where) from None
-    except IsADirectoryError:
-        raise error(f"cannot read {what}: is a directory", where) from None
-    except UnicodeDecodeError as exc:
-        raise error(f"cannot read {what}: not UTF-8 text (byte {exc.start})", where) from None
-    except OSError as exc:
-        raise error(f"cannot read {what}: {exc.strerror or type(exc).__name__}", where) from None
+    return parse_query_settings(read_text(path, "templates file", QuerySettingsError), str(path))
 
 
 Severity3 = Literal["error", "warning", "info"]
@@ -210,54 +196,6 @@ def parse_query_settings(text: str, source_name: str = "<templates>") -> QuerySe
     return settings
 
 
-def _problem(
-    doc: YamlDocument, path: tuple[Hashable, ...], message: str, key: bool = False
-) -> Problem:
-    loc = doc.locate(path, key=key)
-    dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path)
-    return Problem(
-        Severity.ERROR,
-        message,
-        Location(loc.file, loc.line, loc.column, dotted.replace(".[", "[") or None),
-    )
-
-
-_KIND = {
-    "string_type": "text",
-    "int_type": "a whole number",
-    "bool_type": "true or false",
-    "list_type": "a list",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "dict_type": "a mapping",
-}
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return str(value)
-
-
-def _value_at(data: Any, path: tuple[Hashable, ...]) -> Any:
-    for part in path:
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
 def _fields_of(path: tuple[Hashable, ...]) -> list[str]:
     if not path:
         return list(_File.model_fields)
@@ -279,18 +217,13 @@ def _where(path: tuple[Hashable, ...]) -> str:
 
 
 def _name(path: tuple[Hashable, ...]) -> str:
-    if not path:
-        return "the templates file"
-    if isinstance(path[-1], int):
-        owner = next((p for p in reversed(path) if not isinstance(p, int)), "list")
-        return f"item {path[-1] + 1} of '{owner}'"
-    return f"'{path[-1]}'"
+    return describe_field(path, "the templates file")
 
 
 def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
     path = tuple(err["loc"])
     kind, ctx = err["type"], err.get("ctx") or {}
-    value = _value_at(doc.data, path)
+    value = value_at(doc.data, path)
     where = _where(path)
     if kind == "missing":
         if path[:-1] == ("lint",):
@@ -300,7 +233,7 @@ def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
             )
         else:
             message = f"{where}missing required field '{path[-1]}'"
-        return _problem(doc, path[:-1], message, key=True)
+        return problem(doc, path[:-1], message, key=True)
     if kind == "extra_forbidden":
         what = "rule" if path[:-1] == ("lint",) else "field"
         message = f"{where if what == 'field' else ''}unknown {what} '{path[-1]}'"
@@ -309,32 +242,40 @@ def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
             message += f" (did you mean '{close[0]}'?)"
         elif what == "rule":
             message += f" (rules: {', '.join(LINT_RULE_IDS)})"
-        return _problem(doc, path, message, key=True)
-    if kind in _KIND:
-        message = f"{where}{_name(path)} should be {_KIND[kind]}, got {_show(value)}"
+        return problem(doc, path, message, key=True)
+    if kind in KIND:
+        message = f"{where}{_name(path)} should be {KIND[kind]}, got {show(value)}"
         if kind == "string_type" and isinstance(value, bool):
             message += " (YAML reads a bare yes/no/on/off as true/false: put the word in quotes)"
-        return _problem(doc, path, message)
+        return problem(doc, path, message)
     if kind == "literal_error":
         expected = ctx.get("expected", "one of the allowed values")
-        return _problem(doc, path, f"{where}{_name(path)} should be {expected}, got {_show(value)}")
-    if kind == "greater_than_equal":
-        return _problem(
+        return problem(
             doc,
             path,
-            f"{where}{_name(path)} should be at least {ctx.get('ge')}, got {_show(value)}",
+            f"{where}{_name(path)} should be {expected}, got {show(value)}",
+        )
+    if kind == "greater_than_equal":
+        return problem(
+            doc,
+            path,
+            f"{where}{_name(path)} should be at least {ctx.get('ge')}, got {show(value)}",
         )
     if kind in ("too_short", "string_too_short"):
         noun = "list at least one entry" if kind == "too_short" else "not be empty"
-        return _problem(doc, path, f"{where}{_name(path)} should {noun}")
-    return _problem(doc, path, f"{where}{_name(path)}: {err.get('msg', 'invalid value')}")
+        return problem(doc, path, f"{where}{_name(path)} should {noun}")
+    return problem(
+        doc,
+        path,
+        f"{where}{_name(path)}: {err.get('msg', 'invalid value')}",
+    )
 
 
 def _problems(doc: YamlDocument) -> list[Problem]:
     if not isinstance(doc.data, dict):
-        got = "an empty file" if doc.data is None else _show(doc.data)
+        got = "an empty file" if doc.data is None else show(doc.data)
         return [
-            _problem(
+            problem(
                 doc,
                 (),
                 f"the templates file must be a mapping with version, styles and lint; got {got}",
@@ -354,7 +295,7 @@ def _meaning_problems(doc: YamlDocument, parsed: _File) -> list[Problem]:
     for name in STYLE_NAMES:
         if name not in parsed.styles:
             out.append(
-                _problem(
+                problem(
                     doc,
                     ("styles",),
                     f"style '{name}' is missing; keep the styles {', '.join(STYLE_NAMES)}",
@@ -364,18 +305,18 @@ def _meaning_problems(doc: YamlDocument, parsed: _File) -> list[Problem]:
     for name, style in parsed.styles.items():
         parts = [("body", style.body)] + ([("subject", style.subject)] if style.subject else [])
         for part, source in parts:
-            bad = _syntax_problem(source)
+            bad = _syntaxproblem(source)
             if bad:
-                out.append(_problem(doc, ("styles", name, part), f"style '{name}': {part}: {bad}"))
+                out.append(problem(doc, ("styles", name, part), f"style '{name}': {part}: {bad}"))
     for rule_id in LINT_RULE_IDS:
         settings = getattr(parsed.lint, rule_id.replace("-", "_"))
-        bad = _message_problem(settings.message, MESSAGE_FIELDS[rule_id])
+        bad = _messageproblem(settings.message, MESSAGE_FIELDS[rule_id])
         if bad:
-            out.append(_problem(doc, ("lint", rule_id, "message"), f"rule '{rule_id}': {bad}"))
+            out.append(problem(doc, ("lint", rule_id, "message"), f"rule '{rule_id}': {bad}"))
     return out
 
 
-def _syntax_problem(source: str) -> str:
+def _syntaxproblem(source: str) -> str:
     from jinja2 import TemplateSyntaxError
 
     try:
@@ -385,7 +326,7 @@ def _syntax_problem(source: str) -> str:
     return ""
 
 
-def _message_problem(template: str, allowed: frozenset[str]) -> str:
+def _messageproblem(template: str, allowed: frozenset[str]) -> str:
     names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
     try:
         parsed = list(string.Formatter().parse(template))
@@ -412,7 +353,7 @@ def _render_problems(doc: YamlDocument, settings: QuerySettings) -> list[Problem
         try:
             render(sample, name, settings.templates)
         except QueryTemplateError as exc:
-            out.append(_problem(doc, ("styles", name), exc.message))
+            out.append(problem(doc, ("styles", name), exc.message))
     return out
 
 
@@ -496,7 +437,7 @@ def lint_text(
 
 def read_query(path: Path | str) -> str:
     """The query file's text (UTF-8, a leading BOM dropped); raises UnreadableQueryError."""
-    return _read_text(Path(path), "query", UnreadableQueryError)
+    return read_text(Path(path), "query", UnreadableQueryError)
 
 
 def lint_file(path: Path | str, settings: QuerySettings | None = None) -> QueryLintReport:
