@@ -3,7 +3,7 @@ write a takeaway, finish — and everything is still there after reopening."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from labelmate.core.models import Annotation, AnnotationKind
@@ -117,3 +117,36 @@ def test_report_tab_and_progress_chart_after_two_sessions(qtbot, tmp_path):
         qtbot.addWidget(progress)
         assert len(progress.progress.sessions) == 2
         assert progress.findChild(QWidget, "progressChart") is not None
+
+
+def test_start_a_hand_picked_session_from_the_score_menu(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from labelmate.gui.main_window import MainWindow
+    from labelmate.gui.scoring.start_dialog import StartSessionDialog
+
+    path = tmp_path / "ws.labelmate"
+    _labelled_demo(path)
+
+    def pick_two(dialog: StartSessionDialog) -> int:
+        for i in (0, 2):  # tick two tasks with the mouse, on their check boxes
+            rect = dialog.tasks.visualItemRect(dialog.tasks.item(i))
+            qtbot.mouseClick(dialog.tasks.viewport(), LEFT, pos=rect.topLeft() + QPoint(8, 8))
+        assert dialog.picked.isChecked()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(StartSessionDialog, "exec", pick_two)
+    with Workspace.open(path) as ws:
+        window = MainWindow(ws)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        for i in range(window.project_list.count()):
+            if window.project_list.item(i).text().startswith("PCB defects — boxes"):
+                window.project_list.setCurrentRow(i)
+        window.start_session_action.trigger()
+        dialog = window.session_dialog
+        names = sorted(dialog.data.task_names.values())
+        assert len(names) == 2 and dialog.data.session.seed is None
+        dialog.close()
+        window.close()  # while the workspace is still open: closing saves the time spent

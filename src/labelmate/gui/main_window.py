@@ -271,28 +271,29 @@ class MainWindow(QMainWindow):
 
     # -- self-scoring --------------------------------------------------------------
     def _start_session(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
+        from labelmate.gui.scoring.start_dialog import StartSessionDialog
         from labelmate.usecases.score import start_session
 
         project = self.current_project()
         if project is None:
             return
-        size, ok = QInputDialog.getInt(
-            self,
-            "Start a self-score session",
-            f"How many of your labelled tasks in {project.name} to score (a random sample;\n"
-            "its seed is recorded so the same sample can be drawn again):",
-            15,
-            1,
-            500,
-        )
-        if not ok:
+        dialog = StartSessionDialog(self._ws, project, self)
+        if dialog.exec() != StartSessionDialog.DialogCode.Accepted:
+            return
+        picked = dialog.chosen_tasks()
+        if picked is not None and not picked:
+            QMessageBox.information(self, "Self-score session", "Tick at least one task.")
             return
         for screen in self.screens:
             screen.leave_task()
         try:
-            session = start_session(self._ws, project, sample=size)
+            session = start_session(
+                self._ws,
+                project,
+                sample=None if picked is not None else dialog.size.value(),
+                task_ids=picked,
+                seed=dialog.chosen_seed(),
+            )
         except LabelmateError as exc:
             QMessageBox.warning(self, "Self-score session", str(exc))
             return
