@@ -253,6 +253,38 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='print {"rubric", "tasks": [{"task", "total", "criteria": [...]}], "summary"}',
     )
+    p_portfolio = sub.add_parser(
+        "portfolio",
+        parents=[ws],
+        help="build a job-application portfolio of your scored work (HTML, PDF, Markdown)",
+        description="Build a portfolio from the shareable projects' finished self-score "
+        "sessions: profile, summary figures, skills with evidence, annotated samples, "
+        "progress charts and answered queries. Confidential projects never appear. "
+        "Exit status: 0 written, 1 the options, template or profile cannot be used.",
+    )
+    p_portfolio.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p_portfolio.add_argument(
+        "--template",
+        default="classic",
+        metavar="NAME|PATH",
+        help="a shipped template (classic, compact) or your own template folder",
+    )
+    p_portfolio.add_argument(
+        "--format", default="html", metavar="html,pdf,md", help="formats, comma-separated"
+    )
+    p_portfolio.add_argument(
+        "--projects", metavar="A,B", help="only these projects (default: all shareable)"
+    )
+    p_portfolio.add_argument("--profile", type=Path, metavar="FILE", help="profile YAML")
+    p_portfolio.add_argument(
+        "--samples", type=int, default=12, metavar="N", help="samples to show (default 12)"
+    )
+    p_portfolio.add_argument(
+        "--redact", action="store_true", help="replace task text with its length"
+    )
+    p_portfolio.add_argument(
+        "--replace", action="store_true", help="replace the contents of a non-empty --out"
+    )
     return parser
 
 
@@ -288,6 +320,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _agreement(args)
     if args.command == "score":
         return _score(args)
+    if args.command == "portfolio":
+        return _portfolio(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects others
 
 
@@ -378,6 +412,39 @@ def _export(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    from labelmate.usecases.portfolio import PortfolioOptions, export_portfolio, load_profile
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    renderer = None
+    if "pdf" in formats:
+        from labelmate.gui.portfolio_pdf import render_pdf
+
+        renderer = render_pdf
+    options = PortfolioOptions(
+        out_dir=args.out,
+        template=args.template,
+        formats=formats,
+        projects=[p.strip() for p in args.projects.split(",") if p.strip()]
+        if args.projects
+        else None,
+        profile=load_profile(args.profile) if args.profile else None,
+        redact=args.redact,
+        samples=args.samples,
+        replace=args.replace,
+    )
+    progress = _ProgressLine("Portfolio")
+    try:
+        report = export_portfolio(
+            options, workspace=args.workspace, pdf_renderer=renderer, progress=progress
+        )
+    finally:
+        progress.finish()
+    for line in report.lines():
+        print(line)
+    return EXIT_OK
 
 
 def _rubric_check(files: list[Path], strict: bool) -> int:

@@ -69,7 +69,7 @@ h3 small { color: #6b7280; font-weight: normal; }
 h2 { font-size: 15pt; color: #1d4ed8; margin-top: 12px; }
 h3 { font-size: 11pt; }
 table.data { border-collapse: collapse; }
-table.data th { background-color: #f3f4f6; }
+table.data th { background-color: #f3f4f6; text-align: left; }
 table.data td, table.data th { border-bottom: 1px solid #e5e7eb; padding: 4px; }
 .break { page-break-before: always; }
 td.figure { background-color: #f3f4f6; border: 1px solid #e5e7eb; }

@@ -236,7 +236,12 @@ def _import_one(
     with ws.transaction():
         if project is None:
             project = ws.add_project(
-                Project(name=request.project, config_xml=xml, media_root=str(root))
+                Project(
+                    name=request.project,
+                    config_xml=xml,
+                    media_root=str(root),
+                    confidential=True,  # imported work is client work until marked shareable
+                )
             )
         _store(ws, project, interface, result, resolver, request.as_, report)
     return report
