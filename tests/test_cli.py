@@ -731,3 +731,21 @@ def test_score_errors_exit_2_with_a_clear_message(scored_demo, tmp_path):
     assert result.returncode == 2
     assert "project 'Bare' has no rubric; give one with --rubric FILE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_closed_pipe_stops_quietly(tmp_path):
+    """`labelmate ... | head` closes the pipe early: no traceback, exit 0."""
+    prompt = tmp_path / "bad.txt"
+    prompt.write_text("Be helpful. Explain in detail. Keep it short. Use SLA.\n" * 3000)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from labelmate.cli import main; sys.exit(main())",
+         "prompt", "lint", str(prompt)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.read(100)  # findings start to arrive…
+    proc.stdout.close()  # …and the reader leaves, like `head -c 100`
+    _out, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+    assert proc.returncode == 0
