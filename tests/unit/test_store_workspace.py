@@ -558,3 +558,21 @@ def test_bulk_annotations_on_a_missing_task_store_nothing(ws: Workspace, project
             ]
         )
     assert ws.annotations_for_task(a.id) == []
+
+
+def test_task_row_matches_list_order_and_filter(tmp_path):
+    from labelmate.core.models import Project, Task, TaskStatus
+    from labelmate.store import Workspace
+
+    with Workspace.open(tmp_path / "w.labelmate") as ws:
+        project = ws.add_project(Project(name="P", config_xml="<View/>"))
+        tasks = ws.add_tasks(
+            Task(project_id=project.id, external_id=f"t{i}", data={"i": i}) for i in range(7)
+        )
+        ws.set_task_status(tasks[2].id, TaskStatus.DONE)
+        listed = [t.external_id for t in ws.list_tasks(project.id)]
+        assert [ws.task_row(project.id, e) for e in listed] == list(range(7))
+        todo = [t.external_id for t in ws.list_tasks(project.id, TaskStatus.TODO)]
+        assert [ws.task_row(project.id, e, TaskStatus.TODO) for e in todo] == list(range(6))
+        assert ws.task_row(project.id, "t2", TaskStatus.TODO) is None
+        assert ws.task_row(project.id, "nope") is None

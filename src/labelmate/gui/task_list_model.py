@@ -105,9 +105,8 @@ class TaskListModel(QAbstractTableModel):
                     return
 
     def row_of(self, external_id: str) -> int | None:
-        """The row showing the task with this external id (loads pages as needed)."""
-        for row in range(self._count):
-            task = self.task_at(row)
-            if task is not None and task.external_id == external_id:
-                return row
-        return None
+        """The row showing the task with this external id (asked of the store, so no
+        page is loaded to find it)."""
+        if self._project is None:
+            return None
+        return self._ws.task_row(self._project, external_id, self._status)

@@ -234,6 +234,23 @@ class TaskTable:
         cur = self._conn.execute(f"SELECT count(*) FROM tasks WHERE {where}", args)
         return int(cur.fetchone()[0])
 
+    def task_row(
+        self, project_id: ProjectId, external_id: str, status: TaskStatus | None = None
+    ) -> int | None:
+        """The row `list_tasks` would show the task at, or None when it is not listed:
+        one indexed count, so finding the last task of 50,000 loads no pages."""
+        _require_project(self._conn, project_id)
+        where, args = _filter(project_id, status)
+        found = self._conn.execute(
+            f"SELECT position FROM tasks WHERE {where} AND external_id = ?", [*args, external_id]
+        ).fetchone()
+        if found is None:
+            return None
+        cur = self._conn.execute(
+            f"SELECT count(*) FROM tasks WHERE {where} AND position < ?", [*args, found[0]]
+        )
+        return int(cur.fetchone()[0])
+
     def set_task_status(self, task_id: TaskId, status: TaskStatus) -> None:
         status = TaskStatus(status)
         with self._tx() as conn:
