@@ -16,13 +16,16 @@ session: the table the brief describes (Your annotation | Criterion | Self-score
 Key takeaway) with weighted totals, CSV and Markdown exports, calibration against
 gold, time per criterion, bottlenecks, and progress across finished sessions
 (`labelmate.core.scoring`).
+
+This module holds the engine, `score_project` and `start_session`; the rest lives in
+siblings and is re-exported here: session decisions in `score_sessions`, the table
+and its exports in `session_table`, calibration/time/bottlenecks/progress in
+`score_reports`, shared helpers in `score_common`.
 """
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import multiprocessing
 import os
 import secrets
@@ -31,38 +34,86 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from labelmate.core.errors import InputError, NotFoundError, RubricError
+from labelmate.core.errors import InputError, RubricError
 from labelmate.core.ids import AnnotationId, TaskId
 from labelmate.core.labeling_interface import LabelingInterface
 from labelmate.core.metrics import Measurement, measure
 from labelmate.core.models import Annotation, AnnotationKind, Project, Task
 from labelmate.core.regions import Choices, Rating, RegionBase, Span, TextAnswer
-from labelmate.core.rubric import Criterion, Rubric, Rule, iter_rules
+from labelmate.core.rubric import Rubric, Rule, iter_rules
 from labelmate.core.rubric_engine import CriterionResult, Evidence, RubricResult, evaluate
-from labelmate.core.scoring import (
-    Bottlenecks,
-    Calibration,
-    EditEvent,
-    ItemScore,
-    Progress,
-    SessionPoint,
-    TimeSplit,
-    attribute_time,
-    bottlenecks,
-    calibration,
-    level_label,
-    mean,
-    progress,
-    weighted_total,
-)
+from labelmate.core.scoring import mean
 from labelmate.store import Workspace
 from labelmate.store.score_sessions import ScoreItem, ScoreSession, SessionTask
 from labelmate.usecases.export import Which
 from labelmate.usecases.labeling import ProjectContext
+from labelmate.usecases.score_common import _fmt_total, _num, _project
+from labelmate.usecases.score_reports import (
+    SessionTime,
+    project_progress,
+    session_bottlenecks,
+    session_calibration,
+    session_time,
+    task_time,
+)
+from labelmate.usecases.score_sessions import (
+    confirm,
+    finish,
+    list_sessions,
+    override,
+    reset,
+    session_rubric,
+    set_manual,
+    set_takeaway,
+)
+from labelmate.usecases.session_table import (
+    SessionRow,
+    SessionTable,
+    export_session_csv,
+    export_session_markdown,
+    md_cell,
+    session_table,
+)
+
+__all__ = [
+    "DEFAULT_SAMPLE",
+    "PARALLEL_FROM",
+    "ScoreReport",
+    "ScoringContext",
+    "SessionRow",
+    "SessionTable",
+    "SessionTime",
+    "TaskScore",
+    "_workers",
+    "annotation_summary",
+    "confirm",
+    "draw_sample",
+    "export_session_csv",
+    "export_session_markdown",
+    "finish",
+    "list_sessions",
+    "md_cell",
+    "override",
+    "project_progress",
+    "proposed_by",
+    "reset",
+    "rule_op",
+    "score_project",
+    "session_bottlenecks",
+    "session_calibration",
+    "session_rubric",
+    "session_table",
+    "session_time",
+    "set_manual",
+    "set_takeaway",
+    "start_session",
+    "task_time",
+]
+
 
 DEFAULT_SAMPLE = 15
 """Tasks in a session when neither a sample size nor tasks are given (the brief: 10–20)."""
@@ -259,16 +310,6 @@ class _Pick:
     task: Task
     mine: Annotation  # a head: regions not loaded (see `_regions`)
     gold: Annotation | None
-
-
-def _project(ws: Workspace, project: str | Project) -> Project:
-    if isinstance(project, Project):
-        return project
-    found = ws.project_by_name(project)
-    if found is None:
-        names = ", ".join(f"'{p.name}'" for p in ws.list_projects()) or "none yet"
-        raise NotFoundError(f"no project named '{project}' (projects: {names})")
-    return found
 
 
 def _which(which: str | Which) -> Which:
@@ -624,14 +665,6 @@ class ScoreReport:
         return out
 
 
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
-
-
-def _fmt_total(total: float | None) -> str:
-    return "—" if total is None else f"{total:.1f}"
-
-
 def _level_cell(r: CriterionResult) -> str:
     if r.score is not None:
         return f"{r.level_name} ({_num(r.score)}/{_num(r.max_score)})"
@@ -800,452 +833,3 @@ def start_session(
             items=tuple(items),
         )
     )
-
-
-def session_rubric(session: ScoreSession) -> Rubric:
-    """The rubric as it was when the session started."""
-    from labelmate.io.rubric_file import parse_rubric_text
-
-    return parse_rubric_text(
-        session.rubric_yaml, f"rubric of score session {session.id}", lint=False
-    ).require()
-
-
-def _item(ws: Workspace, session_id: int, task_id: TaskId, criterion_id: str):
-    session = ws.get_score_session(session_id)
-    rubric = session_rubric(session)
-    try:
-        criterion = rubric.criterion(criterion_id)
-    except KeyError:
-        raise InputError(f"rubric '{rubric.id}' has no criterion '{criterion_id}'") from None
-    return session, criterion, session.item(task_id, criterion_id)
-
-
-def _check_level(criterion: Criterion, score: float) -> float:
-    levels = sorted({lv.score for lv in criterion.levels}, reverse=True)
-    if score not in levels:
-        allowed = ", ".join(_num(s) for s in levels)
-        raise InputError(
-            f"{_num(score)} is not a level of criterion '{criterion.id}' (levels: {allowed})"
-        )
-    return float(score)
-
-
-def confirm(ws: Workspace, session_id: int, task_id: TaskId, criterion_id: str) -> ScoreItem:
-    """Keep the proposed level as the final one."""
-    _session, criterion, item = _item(ws, session_id, task_id, criterion_id)
-    if item.proposed_score is None:
-        raise InputError(
-            f"nothing was proposed for '{criterion.name}' on this task ({item.proposal});"
-            " choose a level yourself"
-        )
-    updated = replace(
-        item, decision="confirmed", final_score=item.proposed_score, override_reason=None
-    )
-    return ws.set_item(session_id, updated)
-
-
-def override(
-    ws: Workspace,
-    session_id: int,
-    task_id: TaskId,
-    criterion_id: str,
-    score: float,
-    reason: str,
-) -> ScoreItem:
-    """Replace the proposed level with another one; the reason is required and kept.
-
-    Choosing the proposed level again is a confirmation; on an item with nothing
-    proposed (manual, not measurable) it is the same as `set_manual`.
-    """
-    _session, criterion, item = _item(ws, session_id, task_id, criterion_id)
-    score = _check_level(criterion, score)
-    if item.proposed_score is None:
-        return _manual(ws, session_id, item, score)
-    if score == item.proposed_score:
-        updated = replace(item, decision="confirmed", final_score=score, override_reason=None)
-        return ws.set_item(session_id, updated)
-    if not reason.strip():
-        raise InputError(
-            f"say why '{criterion.name}' is not the proposed level: an override keeps its reason"
-        )
-    updated = replace(
-        item, decision="overridden", final_score=score, override_reason=reason.strip()
-    )
-    return ws.set_item(session_id, updated)
-
-
-def set_manual(
-    ws: Workspace, session_id: int, task_id: TaskId, criterion_id: str, score: float
-) -> ScoreItem:
-    """Score a criterion the rules could not: a manual one, or one not measurable here."""
-    _session, criterion, item = _item(ws, session_id, task_id, criterion_id)
-    score = _check_level(criterion, score)
-    if item.proposed_score is not None:
-        if score != item.proposed_score:
-            raise InputError(
-                f"the rules proposed a level for '{criterion.name}'; override it with a reason"
-            )
-        return confirm(ws, session_id, task_id, criterion_id)
-    return _manual(ws, session_id, item, score)
-
-
-def _manual(ws: Workspace, session_id: int, item: ScoreItem, score: float) -> ScoreItem:
-    return ws.set_item(
-        session_id, replace(item, decision="manual", final_score=score, override_reason=None)
-    )
-
-
-def reset(ws: Workspace, session_id: int, task_id: TaskId, criterion_id: str) -> ScoreItem:
-    """Take back a decision: the item is pending again (its takeaway stays)."""
-    _session, _criterion, item = _item(ws, session_id, task_id, criterion_id)
-    updated = replace(item, decision="pending", final_score=None, override_reason=None)
-    return ws.set_item(session_id, updated)
-
-
-def set_takeaway(
-    ws: Workspace,
-    session_id: int,
-    task_id: TaskId,
-    criterion_id: str | None,
-    text: str,
-) -> None:
-    """The key takeaway of a task × criterion, or of the whole task (criterion None)."""
-    if criterion_id is None:
-        ws.set_session_task_takeaway(session_id, task_id, text.strip())
-        return
-    _session, _criterion, item = _item(ws, session_id, task_id, criterion_id)
-    ws.set_item(session_id, replace(item, takeaway=text.strip()))
-
-
-def finish(ws: Workspace, session_id: int) -> ScoreSession:
-    """Close the session; it becomes read-only. Undecided items stay unscored."""
-    return ws.finish_score_session(session_id)
-
-
-def list_sessions(ws: Workspace, project: str | Project) -> list[ScoreSession]:
-    """The project's sessions, oldest first (without their items)."""
-    proj = _project(ws, project)
-    assert proj.id is not None
-    return ws.list_score_sessions(proj.id)
-
-
-# --- the session table ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """One line of the session table: a task × criterion."""
-
-    task_id: TaskId
-    task: str  # external id
-    annotation: str  # "Your annotation" summary
-    criterion_id: str
-    criterion: str  # name
-    weight: float
-    proposal: str
-    proposed_score: float | None
-    proposed: str  # "Acceptable (3/5)" or ""
-    decision: str
-    final_score: float | None
-    self_score: str  # "Acceptable (3/5)", or "" while pending
-    override_reason: str
-    takeaway: str
-    evidence: tuple[dict[str, Any], ...]
-
-    @property
-    def evidence_text(self) -> str:
-        return "; ".join(str(e.get("message") or "") for e in self.evidence if e.get("message"))
-
-
-@dataclass
-class SessionTable:
-    session: ScoreSession
-    rubric: Rubric
-    rows: list[SessionRow]
-    task_totals: dict[TaskId, float | None]  # weighted 0–100 over final scores
-    task_takeaways: dict[TaskId, str]
-    task_names: dict[TaskId, str]
-    total: float | None  # mean of the task totals
-    decided: int
-    items: int
-
-    def to_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(
-            [
-                "task",
-                "your_annotation",
-                "criterion_id",
-                "criterion",
-                "weight",
-                "proposed_score",
-                "proposed_level",
-                "decision",
-                "final_score",
-                "self_score",
-                "override_reason",
-                "key_takeaway",
-                "task_total",
-                "task_takeaway",
-                "evidence",
-            ]
-        )
-        for r in self.rows:
-            total = self.task_totals.get(r.task_id)
-            w.writerow(
-                [
-                    r.task,
-                    r.annotation,
-                    r.criterion_id,
-                    r.criterion,
-                    _num(r.weight),
-                    "" if r.proposed_score is None else _num(r.proposed_score),
-                    r.proposed,
-                    r.decision,
-                    "" if r.final_score is None else _num(r.final_score),
-                    r.self_score,
-                    r.override_reason,
-                    r.takeaway,
-                    "" if total is None else f"{total:.1f}",
-                    self.task_takeaways.get(r.task_id, ""),
-                    r.evidence_text,
-                ]
-            )
-        return buf.getvalue()
-
-    def to_markdown(self) -> str:
-        """GitHub-ready: the brief's four columns, then totals per task and overall."""
-        lines = [
-            f"## Self-score session {self.session.id} — rubric `{self.rubric.id}`",
-            "",
-            "| Your annotation | Rubric criterion | Your self-score | Key takeaway |",
-            "|---|---|---|---|",
-        ]
-        for r in self.rows:
-            score = r.self_score or (f"(proposed) {r.proposed}" if r.proposed else "not scored")
-            if r.decision == "overridden" and r.override_reason:
-                score += f" — overridden: {r.override_reason}"
-            lines.append(
-                "| "
-                + " | ".join(
-                    md_cell(x)
-                    for x in (f"{r.task}: {r.annotation}", r.criterion, score, r.takeaway)
-                )
-                + " |"
-            )
-        lines += ["", "| Task | Weighted total (0–100) | Takeaway |", "|---|---|---|"]
-        for t in self.session.tasks:
-            lines.append(
-                "| "
-                + " | ".join(
-                    md_cell(x)
-                    for x in (
-                        self.task_names.get(t.task_id, str(t.task_id)),
-                        _fmt_total(self.task_totals.get(t.task_id)),
-                        self.task_takeaways.get(t.task_id, ""),
-                    )
-                )
-                + " |"
-            )
-        lines += [
-            "",
-            f"Session total: {_fmt_total(self.total)} ({self.decided} of {self.items} items"
-            " scored)",
-            "",
-        ]
-        return "\n".join(lines)
-
-
-def md_cell(text: str) -> str:
-    """Text safe inside a GitHub Markdown table cell: pipes escaped, lines joined."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    text = "<br>".join(line.strip() for line in text.strip().splitlines())
-    return text
-
-
-def _task_names(ws: Workspace, session: ScoreSession) -> dict[TaskId, str]:
-    names = {}
-    for t in session.tasks:
-        try:
-            names[t.task_id] = ws.get_task(t.task_id).external_id
-        except NotFoundError:
-            names[t.task_id] = f"task {t.task_id}"
-    return names
-
-
-def session_table(ws: Workspace, session_id: int) -> SessionTable:
-    """Rows Your annotation | Criterion | Self-score | Key takeaway, with totals."""
-    session = ws.get_score_session(session_id)
-    rubric = session_rubric(session)
-    names = _task_names(ws, session)
-    summaries = {t.task_id: t.summary for t in session.tasks}
-    rows = []
-    finals: dict[TaskId, dict[str, float | None]] = {t.task_id: {} for t in session.tasks}
-    for it in session.items:
-        try:
-            criterion = rubric.criterion(it.criterion_id)
-        except KeyError:
-            continue
-        finals[it.task_id][it.criterion_id] = it.final_score
-        rows.append(
-            SessionRow(
-                task_id=it.task_id,
-                task=names.get(it.task_id, str(it.task_id)),
-                annotation=summaries.get(it.task_id, ""),
-                criterion_id=it.criterion_id,
-                criterion=criterion.name,
-                weight=criterion.weight,
-                proposal=it.proposal,
-                proposed_score=it.proposed_score,
-                proposed=level_label(rubric, criterion, it.proposed_score),
-                decision=it.decision,
-                final_score=it.final_score,
-                self_score=level_label(rubric, criterion, it.final_score),
-                override_reason=it.override_reason or "",
-                takeaway=it.takeaway,
-                evidence=it.evidence,
-            )
-        )
-    totals = {tid: weighted_total(rubric, scores) for tid, scores in finals.items()}
-    return SessionTable(
-        session=session,
-        rubric=rubric,
-        rows=rows,
-        task_totals=totals,
-        task_takeaways={t.task_id: t.takeaway for t in session.tasks if t.takeaway},
-        task_names=names,
-        total=mean(totals.values()),
-        decided=sum(it.final_score is not None for it in session.items),
-        items=len(session.items),
-    )
-
-
-def export_session_csv(ws: Workspace, session_id: int, path: Path) -> Path:
-    from labelmate.io.atomic import write_text_atomic
-
-    write_text_atomic(Path(path), session_table(ws, session_id).to_csv())
-    return Path(path)
-
-
-def export_session_markdown(ws: Workspace, session_id: int, path: Path) -> Path:
-    from labelmate.io.atomic import write_text_atomic
-
-    write_text_atomic(Path(path), session_table(ws, session_id).to_markdown())
-    return Path(path)
-
-
-# --- calibration, time, bottlenecks, progress ----------------------------------------------
-
-
-def _item_scores(
-    session: ScoreSession, rubric: Rubric, names: Mapping[TaskId, str]
-) -> list[ItemScore]:
-    known = {c.id: c for c in rubric.criteria}
-    out = []
-    for it in session.items:
-        criterion = known.get(it.criterion_id)
-        if criterion is None:
-            continue
-        out.append(
-            ItemScore(
-                task=names.get(it.task_id, str(it.task_id)),
-                criterion_id=it.criterion_id,
-                proposed=it.proposed_score,
-                final=it.final_score,
-                max_score=criterion.max_score,
-                gold_measured=it.proposal == "proposed"
-                and any(e.get("source") == "gold" for e in it.evidence),
-                decision=it.decision,
-            )
-        )
-    return out
-
-
-def session_calibration(ws: Workspace, session_id: int, *, worst: int = 5) -> Calibration:
-    """Final self-scores against the gold-measured proposals, per criterion."""
-    session = ws.get_score_session(session_id)
-    rubric = session_rubric(session)
-    return calibration(_item_scores(session, rubric, _task_names(ws, session)), worst=worst)
-
-
-@dataclass(frozen=True)
-class SessionTime:
-    per_task: dict[TaskId, TimeSplit]
-    total: TimeSplit
-
-
-def session_time(ws: Workspace, session_id: int, *, idle_after: float = 60.0) -> SessionTime:
-    """Active time per task and per criterion, from the edit log and the lead time."""
-    session = ws.get_score_session(session_id)
-    rubric = session_rubric(session)
-    per_task: dict[TaskId, TimeSplit] = {}
-    total = TimeSplit(0.0, {c.id: 0.0 for c in rubric.criteria}, {})
-    for t in session.tasks:
-        per_task[t.task_id] = split = task_time(ws, t, rubric.criteria, idle_after=idle_after)
-        total = total + split
-    return SessionTime(per_task, total)
-
-
-def task_time(
-    ws: Workspace,
-    task: SessionTask,
-    criteria: Sequence[Criterion],
-    *,
-    idle_after: float = 60.0,
-) -> TimeSplit:
-    lead: float | None = None
-    if task.annotation_id is not None:
-        try:
-            lead = ws.get_annotation(task.annotation_id).lead_time
-        except NotFoundError:
-            lead = None
-    events = [
-        EditEvent(e.at, e.detail, e.action)
-        for e in ws.edits(task.task_id)
-        if (task.annotation_id is not None and e.annotation_id == task.annotation_id)
-        or e.action == "status_set"
-    ]
-    return attribute_time(events, lead, criteria, idle_after=idle_after)
-
-
-def session_bottlenecks(ws: Workspace, session_id: int) -> Bottlenecks:
-    """Criteria ranked by points lost and by time, with the descriptor one level up."""
-    session = ws.get_score_session(session_id)
-    rubric = session_rubric(session)
-    items = _item_scores(session, rubric, _task_names(ws, session))
-    seconds = session_time(ws, session_id).total.by_criterion
-    return bottlenecks(rubric, items, seconds)
-
-
-def project_progress(ws: Workspace, project: str | Project) -> Progress:
-    """Per-criterion mean final scores per finished session, oldest first, with trends.
-
-    Criteria follow the latest session's rubric; a criterion a session's rubric did
-    not have is None there.
-    """
-    proj = _project(ws, project)
-    assert proj.id is not None
-    finished = [s for s in ws.list_score_sessions(proj.id, with_items=True) if s.finished]
-    points = []
-    max_scores: dict[str, float] = {}
-    for s in sorted(finished, key=lambda s: (s.finished_at or s.created_at, s.id or 0)):
-        rubric = session_rubric(s)
-        max_scores = {c.id: c.max_score for c in rubric.criteria}
-        by_criterion: dict[str, list[float]] = {}
-        finals: dict[TaskId, dict[str, float | None]] = {}
-        for it in s.items:
-            if it.final_score is not None:
-                by_criterion.setdefault(it.criterion_id, []).append(it.final_score)
-            finals.setdefault(it.task_id, {})[it.criterion_id] = it.final_score
-        totals = [weighted_total(rubric, f) for f in finals.values()]
-        points.append(
-            SessionPoint(
-                session_id=s.id or 0,
-                at=s.finished_at or s.created_at,
-                means={cid: sum(v) / len(v) for cid, v in by_criterion.items()},
-                total=mean(totals),
-            )
-        )
-    return progress(points, max_scores)
