@@ -18,24 +18,21 @@ from __future__ import annotations
 from enum import StrEnum
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView
+from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPolygonF
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView
 
 from labelmate.core.edits import EditError, InsertRegions, RemoveRegions, ReplaceRegions
-from labelmate.core.regions import Box, Keypoint, Polygon, RegionBase, new_region_id
+from labelmate.core.regions import Box, Keypoint, Polygon, RegionBase
 from labelmate.core.shape_edits import (
-    BOX_HANDLES,
-    box_from_corners,
     clamp_point,
-    moved,
     nearest_edge,
-    nearest_segment,
     region_points,
-    resized_box,
     with_vertex_inserted,
-    with_vertex_moved,
     with_vertex_removed,
 )
+from labelmate.gui.canvas.drawing import DrawingMixin
+from labelmate.gui.canvas.gestures import _Gesture, _moved_together, _near_outline
+from labelmate.gui.canvas.image_item import ImageItem
 from labelmate.gui.canvas.items import (
     HandlesItem,
     HighlightItem,
@@ -60,41 +57,7 @@ class Tool(StrEnum):
 TOOL_REGION = {Tool.RECTANGLE: "box", Tool.POLYGON: "polygon", Tool.KEYPOINT: "keypoint"}
 
 
-class ImageItem(QGraphicsItem):
-    """The picture: a screen-resolution decode, and the full image once zoomed in."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setZValue(-10)
-        self.preview = QImage()
-        self.full: QImage | None = None
-        self.rect = QRectF()
-
-    def set_images(self, preview: QImage, full_width: int, full_height: int) -> None:
-        self.prepareGeometryChange()
-        self.preview = preview
-        self.full = None
-        self.rect = QRectF(0, 0, full_width, full_height)
-        self.update()
-
-    def preview_scale(self) -> float:
-        return self.preview.width() / self.rect.width() if self.rect.width() else 1.0
-
-    def boundingRect(self) -> QRectF:
-        return self.rect
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:
-        if self.preview.isNull():
-            return
-        device_scale = painter.deviceTransform().m11()
-        zoomed_in = device_scale > self.preview_scale() * 1.01
-        image = self.full if (zoomed_in and self.full is not None) else self.preview
-        # Zoomed in, annotators want to see pixels, not a blur; zoomed out, smooth.
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, device_scale < 1.0)
-        painter.drawImage(self.rect, image)
-
-
-class CanvasView(QGraphicsView):
+class CanvasView(DrawingMixin, QGraphicsView):
     editRequested = Signal(object)  # a core edit
     selectionChanged = Signal(list)  # region ids
     previewChanged = Signal(object)  # the region being drawn or changed, or None
@@ -510,32 +473,6 @@ class CanvasView(QGraphicsView):
                     ReplaceRegions((item.region,), (after,), "geometry", "Insert vertex")
                 )
 
-    def _candidate(self, g: _Gesture, p: QPointF):
-        bounds = self.image_size
-        if g.kind == "draw":
-            assert self.control is not None
-            base = Box(
-                id=g.new_id,
-                control=self.control,
-                target=self.target,
-                labels=(self.label,) if self.label else (),
-                x=0,
-                y=0,
-                width=0,
-                height=0,
-            )
-            return box_from_corners(base, g.start.x(), g.start.y(), p.x(), p.y(), bounds)
-        if g.kind == "move":
-            dx, dy = p.x() - g.start.x(), p.y() - g.start.y()
-            return _moved_together(g.originals, dx, dy, bounds)
-        region = g.region
-        assert g.index is not None
-        if isinstance(region, Box):
-            return resized_box(region, BOX_HANDLES[g.index], p.x(), p.y(), bounds)
-        if isinstance(region, Polygon):
-            return with_vertex_moved(region, g.index, p.x(), p.y(), bounds)
-        return region
-
     def _update_hover(self, p: QPointF) -> None:
         item = self.region_at(p)
         rid = item.region_id if item else None
@@ -552,58 +489,7 @@ class CanvasView(QGraphicsView):
         if len(self.selected) != 1:
             self._refresh_handles()
 
-    # -- drawing ------------------------------------------------------------------------
-
-    def _polygon_click(self, x: float, y: float) -> None:
-        if len(self._polygon) >= 3:
-            fx, fy = self._polygon[0]
-            if abs(fx - x) <= self._tolerance() and abs(fy - y) <= self._tolerance():
-                self.close_polygon()
-                return
-        if self._polygon and self._polygon[-1] == (x, y):
-            return  # the second press of a double-click
-        self._polygon.append((x, y))
-        self._show_polygon_draft(None)
-
-    def _show_polygon_draft(self, cursor: QPointF | None) -> None:
-        points = [QPointF(x, y) for x, y in self._polygon]
-        if cursor is not None:
-            points.append(QPointF(*clamp_point(cursor.x(), cursor.y(), self.image_size)))
-        self.draft.set_polygon(QPolygonF(points), closed=False)
-        if len(self._polygon) >= 3:
-            self.previewChanged.emit(self._polygon_region(self._polygon))
-
-    def _polygon_region(self, points: list[tuple[float, float]]) -> Polygon:
-        assert self.control is not None
-        return Polygon(
-            id=new_region_id(),
-            control=self.control,
-            target=self.target,
-            labels=(self.label,) if self.label else (),
-            points=tuple(points),
-        )
-
-    def close_polygon(self) -> bool:
-        if len(self._polygon) < 3:
-            self.message.emit("A polygon needs at least 3 vertices (Esc cancels it).")
-            return False
-        region = self._polygon_region(self._polygon)
-        self.cancel_drawing()
-        self.editRequested.emit(InsertRegions(((len(self._order), region),), "add", "Add polygon"))
-        return True
-
-    def _add_new(self, cls: type, **geometry: float) -> None:
-        if self.control is None:
-            return
-        region = cls(
-            control=self.control,
-            target=self.target,
-            labels=(self.label,) if self.label else (),
-            **geometry,
-        )
-        self.editRequested.emit(
-            InsertRegions(((len(self._order), region),), "add", f"Add {region.type}")
-        )
+    # -- edits --------------------------------------------------------------------------
 
     def _request_vertex_removal(self, item: RegionItem, index: int) -> None:
         try:
@@ -679,41 +565,3 @@ class CanvasView(QGraphicsView):
             self.set_tool(self.tool) if not self._polygon else None
             return
         super().keyReleaseEvent(event)
-
-
-class _Gesture:
-    """A mouse drag in progress."""
-
-    def __init__(
-        self,
-        kind: str,
-        region: RegionBase | None,
-        start: QPointF,
-        index: int | None = None,
-        originals: list[RegionBase] | None = None,
-    ) -> None:
-        self.kind = kind  # draw | move | handle
-        self.region = region
-        self.start = start
-        self.index = index
-        self.originals = originals or []
-        self.changed = False
-        self.new_id = new_region_id()
-
-
-def _moved_together(
-    regions: list[RegionBase], dx: float, dy: float, bounds: tuple[float, float] | None
-) -> list[RegionBase]:
-    """Shift every region by the same amount, stopping where the first one hits the edge."""
-    if bounds is not None:
-        for region in regions:
-            probe = moved(region, dx, dy, bounds)
-            pts0, pts1 = region_points(region), region_points(probe)
-            if pts0 and pts1:
-                dx, dy = pts1[0][0] - pts0[0][0], pts1[0][1] - pts0[0][1]
-    return [moved(r, dx, dy) for r in regions]
-
-
-def _near_outline(outline: QPolygonF, p: QPointF, tol: float, closed: bool) -> bool:
-    points = [(outline.at(i).x(), outline.at(i).y()) for i in range(outline.size())]
-    return bool(points) and nearest_segment(points, p.x(), p.y(), closed=closed)[1] <= tol
