@@ -8,28 +8,24 @@ Re-Annotation (Acceptable allows ≤ 6 px)"). Without gold, boxes are checked
 against image edges (an estimate, and the hint says so) and polygons against the
 rules that need only the data (validity, minimum area, vertex count).
 
-`check_hints` is the whole-task report behind "Check": missed, extra and wrongly
-labelled objects, then the level each criterion gets for the whole annotation.
-
+The whole-task "Check" report (`check_hints`) lives in `labelmate.core.check_hints`,
+and `Hint`, `implied_levels` and the level/message helpers in
+`labelmate.core.hint_levels`; both are re-exported here (with the private helpers
+`labelmate.core.text_hints` uses), so `labelmate.core.hints` stays the one import.
 All numbers come from `labelmate.core.metrics` and all levels from
 `labelmate.core.rubric_engine.evaluate`; this module only picks which figures to
-show and words them. `implied_levels` is the generic "what level does this one
-figure imply?" helper, usable for any metric (the text screen reuses it).
-
-The level a single figure implies is the best level that figure does not rule
-out: the other metrics a level names are left unmeasured, so they cannot pull it
-down (a 2 px padding on the top edge reads "Gold Standard" even while the left
-edge is 7 px out — the left edge has its own hint, and the Check report gives the
-level for the whole annotation).
+show and words them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Sequence
 
+from labelmate.core.check_hints import _counted_by as _counted_by
+from labelmate.core.check_hints import _level_hints as _level_hints
+from labelmate.core.check_hints import _object_hints as _object_hints
+from labelmate.core.check_hints import _polygon_data_hints, check_hints
 from labelmate.core.geometry import (
     EDGE_NAMES,
     Pair,
@@ -37,18 +33,26 @@ from labelmate.core.geometry import (
     box_shape,
     iou_candidates,
     polygon_shape,
-    polygon_validity,
 )
-from labelmate.core.metric_vocabulary import METRICS
-from labelmate.core.metrics import measure
-from labelmate.core.metrics.base import Measurement, Source, describe_region
+from labelmate.core.hint_levels import (
+    Hint,
+    Implication,
+    Severity,
+    _hint,
+    _implications,
+    _labels,
+    _show,
+    _wrong_label_hint,
+    criteria_using,
+    implied_levels,
+)
+from labelmate.core.metrics.base import Measurement, describe_region
 from labelmate.core.metrics.image_edges import GrayImage, estimate_box_snugness
 from labelmate.core.metrics.keypoints import keypoint_gold_metrics
 from labelmate.core.metrics.objects import TypeMatch, match_all
-from labelmate.core.metrics.polygons import polygon_data_metrics, polygon_gold_metrics
+from labelmate.core.metrics.polygons import polygon_gold_metrics
 from labelmate.core.regions import Box, Keypoint, Polygon, RegionBase
-from labelmate.core.rubric import Criterion, Rubric, Rule, iter_rules
-from labelmate.core.rubric_engine import CriterionResult, Evidence, evaluate
+from labelmate.core.rubric import Rubric
 
 __all__ = [
     "Hint",
@@ -60,196 +64,10 @@ __all__ = [
     "region_hints",
 ]
 
-Severity = Literal["good", "info", "warning", "error"]
-"""good: at the criterion's best level; warning: below it; error: at the worst level
-or invalid; info: a figure no rubric level depends on."""
-
 
 # Overlap that is enough to show a region's geometry against a gold object, when it is
 # too little for the matching threshold (the object still counts as missed).
 _ANY_OVERLAP = 1e-9
-
-
-@dataclass(frozen=True, slots=True)
-class Hint:
-    """One line the canvas shows next to a region, or the Check report lists."""
-
-    message: str
-    severity: Severity
-    source: Source
-    region_ids: tuple[str, ...] = ()  # the drawn region(s) it is about
-    criterion_id: str | None = None
-    criterion_name: str | None = None
-    level_name: str | None = None
-    level_score: float | None = None
-    kind: str = ""
-    gold_region: RegionBase | None = None  # for "missed": the gold object to draw
-    side: str | None = None  # for box edges: "top" | "right" | "bottom" | "left"
-    value: float | None = None  # for edges: signed offset, + outside, − inside
-    detail: str = ""  # the measurement's own explanation (a tooltip)
-
-
-# --- the level one figure implies ---------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Implication:
-    """The level of one criterion a figure implies, and the nearest better level's bar."""
-
-    criterion_id: str
-    criterion_name: str
-    level_name: str
-    level_score: float
-    max_score: float
-    severity: Severity
-    better_level_name: str | None = None
-    better_rule: Rule | None = None  # the rule on the figure's metric that level needs
-
-    @property
-    def text(self) -> str:
-        """`Precision (Geometry): Needs Re-Annotation (Acceptable allows ≤ 6 px)`."""
-        out = f"{self.criterion_name}: {self.level_name}"
-        if self.better_level_name is not None and self.better_rule is not None:
-            out += f" ({self.better_level_name} {_allowance(self.better_rule)})"
-        return out
-
-
-def criteria_using(rubric: Rubric, metrics: Iterable[str]) -> list[Criterion]:
-    """The rule-based criteria whose levels name any of `metrics`, in rubric order."""
-    wanted = set(metrics)
-    return [
-        c
-        for c in rubric.criteria
-        if not c.manual
-        and any(r.metric in wanted for level in c.levels for r in iter_rules(level.when))
-    ]
-
-
-def implied_levels(rubric: Rubric, measurements: Mapping[str, Measurement]) -> list[Implication]:
-    """The level each criterion that uses these metrics gets from these figures alone.
-
-    Metrics a level also names but that are not given count as unknown (see
-    `rubric_engine`), so the answer is the best level the figures do not rule out.
-    A criterion the figures leave below every level (no `otherwise`) is left out.
-    """
-    criteria = criteria_using(rubric, measurements)
-    if not criteria:
-        return []
-    result = evaluate(rubric, measurements, criteria=[c.id for c in criteria])
-    out = []
-    for criterion in criteria:
-        found = _implication(criterion, result.criterion(criterion.id))
-        if found is not None:
-            out.append(found)
-    return out
-
-
-def _implication(criterion: Criterion, result: CriterionResult) -> Implication | None:
-    if result.status == "proposed" and result.score is not None and result.level_name:
-        score, name = result.score, result.level_name
-    elif result.status == "not_measurable" and result.evidence:
-        # Evaluation stopped at the first level the figures could not rule out; its
-        # rules are the last evidence recorded.
-        score, name = result.evidence[-1].level_score, result.evidence[-1].level_name
-    else:
-        return None
-    failed = [e for e in result.evidence if e.passed is False and e.level_score > score]
-    better = min(failed, key=lambda e: e.level_score) if failed else None
-    return Implication(
-        criterion_id=criterion.id,
-        criterion_name=criterion.name,
-        level_name=name,
-        level_score=score,
-        max_score=criterion.max_score,
-        severity=_severity(criterion, score),
-        better_level_name=better.level_name if better else None,
-        better_rule=_rule_of(criterion, better) if better else None,
-    )
-
-
-def _severity(criterion: Criterion, score: float) -> Severity:
-    scores = [level.score for level in criterion.levels]
-    if score >= max(scores):
-        return "good"
-    return "error" if score <= min(scores) else "warning"
-
-
-def _rule_of(criterion: Criterion, evidence: Evidence) -> Rule | None:
-    for level in criterion.levels:
-        if level.score == evidence.level_score:
-            for rule in iter_rules(level.when):
-                if rule.metric == evidence.metric and rule.describe() == evidence.threshold:
-                    return rule
-    return None
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
-
-
-def _allowance(rule: Rule) -> str:
-    """`allows ≤ 6 px`, `needs ≥ 0.75`, `needs polygon.valid = true`."""
-    spec = METRICS.get(rule.metric)
-    unit = f" {spec.unit}" if spec is not None and spec.unit else ""
-    if rule.equals is not None:
-        return f"needs {rule.describe()}"
-    if rule.min is not None and rule.max is not None:
-        return f"allows {_num(rule.min)}–{_num(rule.max)}{unit}"
-    if rule.max is not None:
-        return f"allows ≤ {_num(rule.max)}{unit}"
-    return f"needs ≥ {_num(rule.min)}{unit}"  # type: ignore[arg-type]
-
-
-def _show(value: float, implications: Sequence[Implication], *, ratio: bool = False) -> str:
-    """A figure for a message: 7, 2.5, a ratio as 0.87 or 1.00 — with more digits
-    when rounding would make it read as the bound it just misses (6.004 px ≠ 6 px)."""
-    text = f"{value:.2f}"
-    if not ratio:
-        text = text.rstrip("0").rstrip(".")
-    bounds = {
-        b
-        for i in implications
-        if i.better_rule is not None
-        for b in (i.better_rule.min, i.better_rule.max)
-        if b is not None
-    }
-    if float(text) != value and float(text) in bounds:
-        text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return text
-
-
-def _implications(rubric: Rubric | None, *measurements: Measurement) -> list[Implication]:
-    if rubric is None:
-        return []
-    return implied_levels(rubric, {m.metric: m for m in measurements})
-
-
-def _hint(
-    message: str,
-    implications: Sequence[Implication],
-    *,
-    fallback: Severity,
-    source: Source,
-    region_ids: tuple[str, ...],
-    kind: str,
-    **fields,
-) -> Hint:
-    """A hint whose severity and criterion come from the worst implication, if any."""
-    worst = min(implications, key=lambda i: i.level_score / i.max_score, default=None)
-    if implications:
-        message += " → " + "; ".join(i.text for i in implications)
-    return Hint(
-        message=message,
-        severity=worst.severity if worst is not None else fallback,
-        source=source,
-        region_ids=region_ids,
-        criterion_id=worst.criterion_id if worst else None,
-        criterion_name=worst.criterion_name if worst else None,
-        level_name=worst.level_name if worst else None,
-        level_score=worst.level_score if worst else None,
-        kind=kind,
-        **fields,
-    )
 
 
 # --- live hints for one region ------------------------------------------------------
@@ -498,29 +316,6 @@ def _keypoint_gold_hints(
     return hints
 
 
-def _labels(region: RegionBase) -> str:
-    return ", ".join(region.labels) if region.labels else "no label"
-
-
-def _wrong_label_hint(region: RegionBase, target: RegionBase, rubric: Rubric | None) -> Hint:
-    text = f"labelled {_labels(region)}, but gold {target.id} is {_labels(target)}"
-    ids = (region.id, target.id)
-    imps = _implications(
-        rubric,
-        Measurement("label.matches_gold", False, "gold", text, ids),
-        Measurement("label.mismatches", 1, "gold", text, ids),
-    )
-    return _hint(
-        text,
-        imps,
-        fallback="warning",
-        source="gold",
-        region_ids=(region.id,),
-        kind="wrong-label",
-        detail=text,
-    )
-
-
 def _unmatched_hint(
     region: RegionBase,
     drawn: Sequence[RegionBase],
@@ -632,192 +427,6 @@ def _estimate_hints(box: Box, image: GrayImage, rubric: Rubric | None) -> list[H
                 side=side,
                 value=sign * float(m.value),
                 detail=m.detail,
-            )
-        )
-    return hints
-
-
-_SELF_INTERSECTION = re.compile(r"Self-intersection\[([-\d.e+]+) ([-\d.e+]+)\]")
-
-
-def _polygon_data_hints(polygon: Polygon, rubric: Rubric | None, *, live: bool) -> list[Hint]:
-    """Validity always (an open outline only outside drawing), and the area and
-    vertex-count figures the rubric has rules for — live: every level; in the Check
-    report (`live=False`): only those below the best level."""
-    ids = (polygon.id,)
-    hints = []
-    ok, reason = polygon_validity(polygon)
-    if not ok and not (live and not polygon.closed):
-        crossing = _SELF_INTERSECTION.search(reason)
-        if crossing:
-            x, y = (float(v) for v in crossing.groups())
-            text, kind = f"outline crosses itself near ({x:g}, {y:g})", "self-intersection"
-        else:
-            text, kind = f"invalid outline: {reason}", "invalid"
-        detail = f"{describe_region(polygon, 'polygon')}: {reason}"
-        imps = _implications(rubric, Measurement("polygon.valid", False, "data", detail, ids))
-        hint = _hint(
-            text, imps, fallback="error", source="data", region_ids=ids, kind=kind, detail=detail
-        )
-        hints.append(replace(hint, severity="error"))  # invalid is an error, rubric or not
-    sized = ("polygon.area_px", "polygon.vertex_count")
-    if rubric is None or not criteria_using(rubric, sized):
-        return hints
-    found = polygon_data_metrics([polygon])
-    for metric, kind in zip(sized, ("area", "vertex-count"), strict=True):
-        m = found.get(metric)
-        imps = _implications(rubric, m) if m is not None else []
-        if m is None or not imps or (not live and all(i.severity == "good" for i in imps)):
-            continue
-        shown = _show(float(m.value), imps)
-        text = f"area {shown} px²" if kind == "area" else f"{shown} vertices"
-        hints.append(
-            _hint(
-                text,
-                imps,
-                fallback="info",
-                source="data",
-                region_ids=ids,
-                kind=kind,
-                value=float(m.value),
-                detail=m.detail,
-            )
-        )
-    return hints
-
-
-# --- the Check report ---------------------------------------------------------------
-
-
-def check_hints(
-    mine: Sequence[RegionBase],
-    gold: Sequence[RegionBase] | None,
-    rubric: Rubric | None,
-    *,
-    image: GrayImage | None = None,
-    iou_threshold: float = 0.5,
-) -> list[Hint]:
-    """The "Check" (Ctrl+Enter) report for the whole task: one hint per missed gold
-    object (kind "missed", gold_region set), per extra drawn object (kind "extra"),
-    per wrong label (kind "wrong-label", naming drawn and gold label), then the
-    per-criterion levels the whole annotation implies (kind "level", one per scored
-    criterion), and data-only problems (invalid polygons, area below a rubric minimum).
-
-    A drawn object matched to gold under another label is reported once, as a wrong
-    label (the rubric's counts also see it as one missed and one extra object).
-    """
-    hints: list[Hint] = []
-    if gold is not None:
-        hints += _object_hints(mine, gold, rubric, iou_threshold)
-    if rubric is not None:
-        measured = measure(mine, gold, image=image, iou_threshold=iou_threshold)
-        hints += _level_hints(rubric, measured, {r.id for r in mine}, gold is not None)
-    for polygon in mine:
-        if isinstance(polygon, Polygon):
-            hints += _polygon_data_hints(polygon, rubric, live=False)
-    return hints
-
-
-def _counted_by(rubric: Rubric | None, *metrics: str) -> dict:
-    """Criterion fields for a hint counted by `metrics` (no level: one object alone
-    does not decide it; the level hints do)."""
-    found = criteria_using(rubric, metrics) if rubric is not None else []
-    if not found:
-        return {}
-    return {"criterion_id": found[0].id, "criterion_name": found[0].name}
-
-
-def _object_hints(
-    mine: Sequence[RegionBase],
-    gold: Sequence[RegionBase],
-    rubric: Rubric | None,
-    threshold: float,
-) -> list[Hint]:
-    missed: list[Hint] = []
-    extra: list[Hint] = []
-    wrong: list[Hint] = []
-    for kind, match in match_all(mine, gold, threshold).items():
-        paired_mine = {p.mine for p in match.pairs}
-        paired_gold = {p.gold for p in match.pairs}
-        for j, g in enumerate(match.gold):
-            if j not in paired_gold:
-                missed.append(
-                    Hint(
-                        f"missed {describe_region(g, f'gold {kind}')}",
-                        "warning",
-                        "gold",
-                        kind="missed",
-                        gold_region=g,
-                        detail=f"no drawn {kind} matches gold {g.id}",
-                        **_counted_by(rubric, "objects.missed"),
-                    )
-                )
-        for i, r in enumerate(match.mine):
-            if i not in paired_mine:
-                extra.append(
-                    Hint(
-                        f"extra {describe_region(r, kind)}: no gold {kind} matches it",
-                        "warning",
-                        "gold",
-                        (r.id,),
-                        kind="extra",
-                        **_counted_by(rubric, "objects.extra"),
-                    )
-                )
-        for r, g, pair in match.pair_regions():
-            if not pair.same_label:
-                text = f"{kind} {r.id} is labelled {_labels(r)}, but gold {g.id} is {_labels(g)}"
-                wrong.append(
-                    Hint(
-                        text,
-                        "warning",
-                        "gold",
-                        (r.id,),
-                        kind="wrong-label",
-                        **_counted_by(rubric, "label.matches_gold", "label.mismatches"),
-                    )
-                )
-    return missed + extra + wrong
-
-
-def _level_hints(
-    rubric: Rubric, measured: Mapping[str, Measurement], drawn_ids: set[str], has_gold: bool
-) -> list[Hint]:
-    """ "Precision (Geometry): Acceptable (3/5) — box r3 (…): top edge 5.0 px outside gold g1"."""
-    result = evaluate(rubric, measured)
-    hints = []
-    for criterion in rubric.criteria:
-        res = result.criterion(criterion.id)
-        if res.score is None or res.level_name is None:
-            continue
-        # Why this level: the failed rules of the nearest better level, else the
-        # rules the level met.
-        failed = [e for e in res.evidence if e.passed is False and e.level_score > res.score]
-        if failed:
-            nearest = min(e.level_score for e in failed)
-            why = [e for e in failed if e.level_score == nearest]
-        else:
-            why = [e for e in res.evidence if e.matched_level]
-        detail = "; ".join(dict.fromkeys(e.detail for e in why if e.detail))
-        text = f"{res.name}: {res.level_name} ({_num(res.score)}/{_num(res.max_score)})"
-        ids = tuple(
-            dict.fromkeys(
-                i for e in why if e.metric in measured for i in measured[e.metric].region_ids
-            )
-        )
-        source = next((e.source for e in why if e.source is not None), None)
-        hints.append(
-            Hint(
-                text + (f" — {detail}" if detail else ""),
-                _severity(criterion, res.score),
-                source or ("gold" if has_gold else "data"),
-                tuple(i for i in ids if i in drawn_ids),
-                criterion_id=criterion.id,
-                criterion_name=res.name,
-                level_name=res.level_name,
-                level_score=res.score,
-                kind="level",
-                detail="; ".join(e.message for e in why),
             )
         )
     return hints
