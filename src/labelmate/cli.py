@@ -275,7 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_portfolio.add_argument(
         "--projects", metavar="A,B", help="only these projects (default: all shareable)"
     )
-    p_portfolio.add_argument("--profile", type=Path, metavar="FILE", help="profile YAML")
+    p_portfolio.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="profile YAML (default: profile.yaml beside the workspace, as the app saves it)",
+    )
     p_portfolio.add_argument(
         "--samples", type=int, default=12, metavar="N", help="samples to show (default 12)"
     )
@@ -285,6 +290,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_portfolio.add_argument(
         "--replace", action="store_true", help="replace the contents of a non-empty --out"
     )
+    p_project = sub.add_parser(
+        "project",
+        help="list projects and mark them shareable or confidential",
+        description="Only shareable projects appear in a portfolio. Imported client work "
+        "starts confidential; the demo pack starts shareable.",
+    )
+    project_sub = p_project.add_subparsers(dest="project_command", metavar="COMMAND", required=True)
+    project_sub.add_parser("list", parents=[ws], help="projects, sharing, tasks, sessions")
+    for command, text in (
+        ("share", "mark projects shareable: they may appear in a portfolio"),
+        ("confidential", "mark projects confidential: they never appear in a portfolio"),
+    ):
+        p_share = project_sub.add_parser(command, parents=[ws], help=text, description=text)
+        p_share.add_argument("names", nargs="+", metavar="NAME")
     return parser
 
 
@@ -328,6 +347,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _score(args)
     if args.command == "portfolio":
         return _portfolio(args)
+    if args.command == "project":
+        return _project(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects others
 
 
@@ -450,6 +471,29 @@ def _portfolio(args: argparse.Namespace) -> int:
         progress.finish()
     for line in report.lines():
         print(line)
+    return EXIT_OK
+
+
+def _project(args: argparse.Namespace) -> int:
+    from labelmate.usecases.projects import project_sharing, set_shareable
+    from labelmate.usecases.workspace import open_workspace
+
+    with open_workspace(args.workspace) as ws:
+        if args.project_command == "list":
+            rows = project_sharing(ws)
+            if not rows:
+                print("No projects yet. Run 'labelmate demo' to add the practice pack.")
+            width = max((len(r.name) for r in rows), default=0)
+            for r in rows:
+                state = "shareable" if r.shareable else "confidential"
+                print(
+                    f"{r.name:<{width}}  {state:<12}  {r.tasks:>6} tasks  "
+                    f"{r.finished_sessions} finished session(s)"
+                )
+            return EXIT_OK
+        shareable = args.project_command == "share"
+        for project in set_shareable(ws, args.names, shareable):
+            print(f"{project.name}: {'shareable' if shareable else 'confidential'}")
     return EXIT_OK
 
 

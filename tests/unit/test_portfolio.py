@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,28 +27,17 @@ from labelmate.usecases.portfolio import (
     shipped_templates,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 EVIL = '<script>alert("x")</script><img src="https://evil.example/t.png">'
 SECRET = "SECRET-CLIENT-TEXT-9431"
 SENTIMENT = "Movie reviews — sentiment"
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_portfolio", ROOT / "benchmarks/portfolio.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
+def workspace(tmp_path_factory, benchmark_module) -> Path:
     path = tmp_path_factory.mktemp("pf") / "ws.labelmate"
     install_demo(path)
     with open_workspace(path) as ws:
-        _bench().annotate_and_score(
+        benchmark_module("portfolio.py").annotate_and_score(
             ws, {"PCB defects — boxes": 3, SENTIMENT: 3}, takeaway=EVIL, query=EVIL
         )
         # A confidential project with scored work: it must never show.

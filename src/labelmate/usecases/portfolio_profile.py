@@ -1,4 +1,9 @@
-"""The portfolio profile: the small YAML header file the user edits, read and validated."""
+"""The portfolio profile: the small YAML header file the user edits, read and validated.
+
+It lives beside the workspace as `profile.yaml` (the portfolio dialog edits it; it is
+plain YAML for hand editing too), and `labelmate portfolio` uses it unless `--profile`
+names another file.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from labelmate.core.errors import InputError, Location
+from labelmate.io.atomic import write_text_atomic
+
+PROFILE_FILENAME = "profile.yaml"
 
 # --- the profile file -----------------------------------------------------------------------
 
@@ -39,6 +47,38 @@ class Profile(BaseModel):
     links: list[ProfileLink] = Field(default_factory=list)
 
 
+def _field_errors(exc: ValidationError) -> list[str]:
+    return [
+        f"{'.'.join(str(p) for p in err['loc']) or 'profile'}: {err['msg']}" for err in exc.errors()
+    ]
+
+
+def profile_from_form(name: str, focus: str, tools: str, data_types: str, links: str) -> Profile:
+    """The profile as typed in a form: lists comma-separated, one link per line with
+    its address last ("GitHub https://github.com/ada"). Errors name the field."""
+
+    def items(text: str) -> list[str]:
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    if not name.strip():
+        raise InputError("profile — name: add your name; it heads the portfolio")
+    link_rows = []
+    for line in links.splitlines():
+        words = line.split()
+        if words:
+            link_rows.append({"label": " ".join(words[:-1]) or words[-1], "url": words[-1]})
+    try:
+        return Profile(
+            name=name.strip(),
+            focus=focus.strip(),
+            tools=items(tools),
+            data_types=items(data_types),
+            links=link_rows,  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        raise InputError("profile — " + "; ".join(_field_errors(exc))) from None
+
+
 def load_profile(path: Path) -> Profile:
     """Read and validate a profile file; every problem names the field."""
     try:
@@ -61,8 +101,25 @@ def load_profile(path: Path) -> Profile:
     try:
         return Profile.model_validate(raw)
     except ValidationError as exc:
-        msgs = [
-            f"{'.'.join(str(p) for p in err['loc']) or 'profile'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise InputError("invalid profile — " + "; ".join(msgs), Location(file=str(path))) from None
+        raise InputError(
+            "invalid profile — " + "; ".join(_field_errors(exc)), Location(file=str(path))
+        ) from None
+
+
+def profile_path(workspace_path: Path) -> Path:
+    """Where the profile of the workspace at `workspace_path` is kept."""
+    return Path(workspace_path).parent / PROFILE_FILENAME
+
+
+def saved_profile(workspace_path: Path) -> Profile | None:
+    """The workspace's profile, or None when the user has not written one yet."""
+    path = profile_path(workspace_path)
+    return load_profile(path) if path.is_file() else None
+
+
+def save_profile(profile: Profile, path: Path) -> None:
+    """Write the profile as readable YAML, atomically (a crash keeps the old file)."""
+    data = profile.model_dump(exclude_defaults=True)
+    data["name"] = profile.name
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    write_text_atomic(Path(path), "# Labelmate portfolio profile\n" + text)
