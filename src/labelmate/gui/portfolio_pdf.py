@@ -1,15 +1,38 @@
 """The portfolio's PDF: its HTML variant laid out by QTextDocument and printed by QPdfWriter.
 
-Fonts are embedded by QPdfWriter; sections start on a new page through the
-template's `page-break-before: always`. Runs without a display: when no
-QGuiApplication exists one is created, offscreen if there is no display.
+`portfolio_document` lays the HTML (rendered with `for_pdf` true) out on A4 pages of
+`page_layout()` exactly as `render_pdf` prints it, so a live preview can draw the same
+pages. Fonts are embedded by QPdfWriter; sections start on a new page through the
+template's `page-break-before: always`.
+
+QTextDocument ignores `page-break-inside: avoid`, so cards are kept whole here: the
+template marks the first block of each keep-together unit (a sample card, a chart, a
+query) with an anchor named `card-…` placed before the block's text; a card runs up
+to the next card, the next heading of level 1 or 2, page-breaking block or block
+anchored `card-stop` (the footer), or the end. After layout, a card that straddles
+a page boundary but fits on a page gets a page break before its first block; cards
+are handled top to bottom, each measured after the earlier moves.
+
+Runs without a display: when no QGuiApplication exists one is created, offscreen if
+there is no display; an existing application (the GUI's) is used as it is.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPageLayout, QTextBlock, QTextDocument
+
+__all__ = ["Card", "cards", "page_layout", "portfolio_document", "render_pdf"]
+
+CARD_PREFIX = "card-"
+CARD_STOP = "card-stop"
+MARGINS_MM = (16.0, 16.0, 16.0, 18.0)  # left, top, right, bottom
 
 _app = None  # keep the application we created alive
 
@@ -27,55 +50,168 @@ def _ensure_app() -> None:
     _app = QGuiApplication([])
 
 
-def render_pdf(html: str, base_dir: Path, target: Path, *, css: str | None = None) -> None:
-    """Lay out `html` (images relative to `base_dir`) on A4 pages and write `target`."""
-    _ensure_app()
-    from PySide6.QtCore import QMarginsF, QSizeF, QUrl
-    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+# --- public API -----------------------------------------------------------------------------
 
-    # The browser style sheet (custom properties, grid) is beyond Qt's CSS subset, and
-    # one unparsable rule can cost the whole sheet, so the PDF gets its own.
-    writer = QPdfWriter(str(target))
-    writer.setResolution(96)
-    writer.setTitle("Annotation portfolio")
-    writer.setCreator("Labelmate")
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(16, 16, 16, 16),
-            QPageLayout.Unit.Millimeter,
-        )
+
+def page_layout() -> QPageLayout:
+    """A4 portrait with the portfolio's margins (millimetres)."""
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QPageLayout, QPageSize
+
+    return QPageLayout(
+        QPageSize(QPageSize.PageSizeId.A4),
+        QPageLayout.Orientation.Portrait,
+        QMarginsF(*MARGINS_MM),
+        QPageLayout.Unit.Millimeter,
     )
+
+
+def portfolio_document(html: str, base_dir: Path, *, css: str | None = None) -> QTextDocument:
+    """`html` (images relative to `base_dir`) laid out on A4 pages, cards kept whole.
+
+    The page size is the printable area of `page_layout()` in the document's own
+    units (pixels at the application's default DPI), one document page per PDF page.
+    """
+    _ensure_app()
+    from PySide6.QtCore import QSizeF, QUrl
+    from PySide6.QtGui import QTextDocument
+
     doc = QTextDocument()
     doc.setBaseUrl(QUrl.fromLocalFile(str(base_dir.resolve()) + "/"))
+    # The browser style sheet (custom properties, grid) is beyond Qt's CSS subset, and
+    # one unparsable rule can cost the whole sheet, so the PDF gets its own.
     doc.setDefaultStyleSheet(_qt_css(css or ""))
+    doc.setDocumentMargin(0)
     doc.setHtml(html)
-    rect = writer.pageLayout().paintRectPixels(writer.resolution())
+    rect = page_layout().paintRectPixels(_layout_dpi())
     doc.setPageSize(QSizeF(rect.width(), rect.height()))
+    _keep_cards_whole(doc)
+    return doc
+
+
+def render_pdf(html: str, base_dir: Path, target: Path, *, css: str | None = None) -> None:
+    """Lay out `html` (images relative to `base_dir`) on A4 pages and write `target`."""
+    doc = portfolio_document(html, base_dir, css=css)
+    from PySide6.QtGui import QPdfWriter
+
+    writer = QPdfWriter(str(target))
+    writer.setResolution(_layout_dpi())  # one document pixel per device pixel
+    writer.setTitle(doc.metaInformation(doc.MetaInformation.DocumentTitle) or "Portfolio")
+    writer.setCreator("Labelmate")
+    writer.setPageLayout(page_layout())
     doc.print_(writer)
 
 
+@dataclass(frozen=True)
+class Card:
+    """A keep-together unit: its anchor name and its first and last block."""
+
+    name: str
+    first: QTextBlock
+    last: QTextBlock
+
+    def pages(self, doc: QTextDocument) -> tuple[int, int]:
+        """The pages (0-based) its first and its last block are laid out on."""
+        top, bottom = _extent(doc, self)
+        height = doc.pageSize().height()
+        return int(top // height), int(max(top, bottom - 0.5) // height)
+
+
+def cards(doc: QTextDocument) -> list[Card]:
+    """The document's cards in order: from a block holding a `card-…` anchor up to the
+    next card, `card-stop`, page-breaking block or heading 1–2, or the end."""
+    from PySide6.QtGui import QTextFormat
+
+    found: list[Card] = []
+    name: str | None = None
+    first = last = None
+    block = doc.begin()
+    while block.isValid():
+        anchors = _anchor_names(block)
+        start = next((a for a in anchors if a.startswith(CARD_PREFIX) and a != CARD_STOP), None)
+        fmt = block.blockFormat()
+        stop = (
+            start is not None
+            or CARD_STOP in anchors
+            or 0 < fmt.headingLevel() <= 2
+            or bool(fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        )
+        if stop and name is not None:
+            found.append(Card(name, first, last))
+            name = None
+        if start is not None:
+            name, first = start, block
+        if name is not None:
+            last = block
+        block = block.next()
+    if name is not None:
+        found.append(Card(name, first, last))
+    return found
+
+
+# --- keeping cards whole --------------------------------------------------------------------
+
+
+def _keep_cards_whole(doc: QTextDocument) -> None:
+    from PySide6.QtGui import QTextBlockFormat, QTextCursor, QTextFormat
+
+    height = doc.pageSize().height()
+    for card in cards(doc):
+        top, bottom = _extent(doc, card)
+        first_page, last_page = card.pages(doc)
+        if first_page == last_page or bottom - top > height:
+            continue  # already whole, or taller than a page: let it flow
+        fmt = QTextBlockFormat()
+        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        QTextCursor(card.first).mergeBlockFormat(fmt)
+
+
+def _extent(doc: QTextDocument, card: Card) -> tuple[float, float]:
+    """The top of the card's first block and the bottom of its lowest block."""
+    layout = doc.documentLayout()
+    layout.documentSize()  # lays the whole document out: it is done lazily, in steps
+    top = layout.blockBoundingRect(card.first).top()
+    bottom = top
+    block = card.first
+    while block.isValid():
+        if block.length() > 1:  # empty blocks after a table report odd rectangles
+            rect = layout.blockBoundingRect(block)
+            bottom = max(bottom, rect.bottom())
+        if block == card.last:
+            break
+        block = block.next()
+    return top, bottom
+
+
+def _anchor_names(block: QTextBlock) -> list[str]:
+    names: list[str] = []
+    it = block.begin()
+    while not it.atEnd():
+        names += it.fragment().charFormat().anchorNames()
+        it += 1
+    return names
+
+
+# --- geometry and style ---------------------------------------------------------------------
+
+
+def _layout_dpi() -> int:
+    """The DPI QTextDocument lays out at without a paint device (Qt's default DPI)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.testAttribute(Qt.ApplicationAttribute.AA_Use96Dpi):
+        return 96
+    screen = QGuiApplication.primaryScreen()
+    return round(screen.logicalDotsPerInchY()) if screen is not None else 100
+
+
 def _qt_css(css: str) -> str:
-    """QTextDocument understands a subset of CSS; add what it needs for a clean print."""
+    """Defaults under the template's own `<style>` (the PDF's, in Qt's CSS subset)."""
     return (
         css
         + """
 body { font-family: "Helvetica", "Arial", "DejaVu Sans", sans-serif; font-size: 10pt; }
-h1 { font-size: 22pt; color: #111827; } .focus { font-size: 12pt; color: #374151; }
-.facts th { color: #6b7280; text-align: left; font-weight: normal; }
-h3 small { color: #6b7280; font-weight: normal; }
-.meta, .legend, figcaption { color: #6b7280; }
-h2 { font-size: 15pt; color: #1d4ed8; margin-top: 12px; }
-h3 { font-size: 11pt; }
-table.data { border-collapse: collapse; }
-table.data th { background-color: #f3f4f6; text-align: left; }
-table.data td, table.data th { border-bottom: 1px solid #e5e7eb; padding: 4px; }
 .break { page-break-before: always; }
-td.figure { background-color: #f3f4f6; border: 1px solid #e5e7eb; }
-.figure .value { font-size: 16pt; font-weight: bold; color: #2563eb; }
-.figure .label { color: #6b7280; }
-.card { border-top: 1px solid #e5e7eb; }
-blockquote.text { background-color: #f9fafb; }
 """
     )
