@@ -167,6 +167,17 @@ class MainWindow(QMainWindow):
         self.export_action = QAction("&Export project…", self, shortcut=QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(self._export)
         file_menu.addAction(self.export_action)
+        self.portfolio_action = QAction(
+            "Export &portfolio…", self, shortcut=QKeySequence("Ctrl+Shift+P")
+        )
+        self.portfolio_action.triggered.connect(self._portfolio)
+        file_menu.addAction(self.portfolio_action)
+        self.shareable_action = QAction("&Shareable in portfolios", self, checkable=True)
+        self.shareable_action.setStatusTip(
+            "A shareable project may appear in your portfolio; a confidential one never does"
+        )
+        self.shareable_action.triggered.connect(self._set_shareable)
+        file_menu.addAction(self.shareable_action)
         file_menu.addSeparator()
         edit_menu = self.menuBar().addMenu("&Edit")
         screen, actions = self.image_screen, self.task_actions
@@ -220,7 +231,11 @@ class MainWindow(QMainWindow):
             count = self._ws.count_tasks(project.id)
             item = QListWidgetItem(f"{project.name}  ({count})")
             item.setData(Qt.ItemDataRole.UserRole, project.id)
-            item.setToolTip(project.description or project.name)
+            tip = project.description or project.name
+            if project.confidential:
+                item.setText(f"{item.text()}  · confidential")
+                tip += "\n\nConfidential: never appears in a portfolio."
+            item.setToolTip(tip)
             self.project_list.addItem(item)
         if not self._projects:
             self.statusBar().showMessage(
@@ -235,6 +250,9 @@ class MainWindow(QMainWindow):
         return self._projects.get(item.data(Qt.ItemDataRole.UserRole))
 
     def _on_project_changed(self, *_args: object) -> None:
+        project = self.current_project()
+        self.shareable_action.setEnabled(project is not None)
+        self.shareable_action.setChecked(project is not None and not project.confidential)
         self._reload_tasks()
         self._rubric_timer.start()
         project = self.current_project()
@@ -473,6 +491,44 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(self._project_names(), current.name, self)
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
             run_export(self, self._ws, dialog)
+
+    def _portfolio(self) -> None:
+        from labelmate.gui.portfolio.dialog import PortfolioDialog
+
+        for screen in self.screens:
+            screen.leave_task()
+        dialog = PortfolioDialog(self._ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sharingChanged.connect(self._sharing_changed)
+        self.portfolio_dialog = dialog
+        dialog.show()
+
+    def _set_shareable(self, shareable: bool) -> None:
+        from labelmate.gui.portfolio.sharing import confirm_shareable
+        from labelmate.usecases.projects import set_shareable
+
+        project = self.current_project()
+        if project is None:
+            return
+        if shareable and not confirm_shareable(self, project.name):
+            self.shareable_action.setChecked(False)
+            return
+        try:
+            set_shareable(self._ws, [project.name], shareable)
+        except LabelmateError as exc:
+            QMessageBox.warning(self, "Sharing", str(exc))
+        self._sharing_changed()
+
+    def _sharing_changed(self) -> None:
+        """Sharing changed here or in the portfolio dialog: show it in the project list."""
+        current = self.current_project()
+        self.project_list.blockSignals(True)
+        self._load_projects()
+        if current is not None:
+            self._select_project(current.name)
+        self.project_list.blockSignals(False)
+        project = self.current_project()
+        self.shareable_action.setChecked(project is not None and not project.confidential)
 
     def _select_project(self, name: str) -> None:
         for i in range(self.project_list.count()):

@@ -1,0 +1,1 @@
+"""The portfolio wizard: profile, projects and layout with a live preview."""
