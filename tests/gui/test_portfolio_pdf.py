@@ -53,7 +53,7 @@ def _text(path: Path) -> str | None:
 
 def test_render_pdf_has_pages_and_text(tmp_path, qapp):
     html = (
-        "<h1>Alpha Portfolio</h1><p>first section</p>"
+        "<title>Alpha — annotation portfolio</title><h1>Alpha Portfolio</h1><p>first section</p>"
         '<h2 style="page-break-before: always">Second</h2><p>more text</p>'
         '<h2 style="page-break-before: always">Third</h2>'
     )
@@ -67,6 +67,9 @@ def test_render_pdf_has_pages_and_text(tmp_path, qapp):
     text = _text(target)
     if text is not None:
         assert "Alpha Portfolio" in text
+        # The running footer: the title and the page number on every page.
+        assert text.count("Alpha — annotation portfolio") == 3
+        assert "Page 1 of 3" in text and "Page 3 of 3" in text
 
 
 def _page(doc, block) -> int:

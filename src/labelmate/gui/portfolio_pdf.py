@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QPageLayout, QTextBlock, QTextDocument
+    from PySide6.QtGui import QPageLayout, QPainter, QTextBlock, QTextDocument
 
-__all__ = ["Card", "cards", "page_layout", "portfolio_document", "render_pdf"]
+__all__ = ["Card", "cards", "draw_page", "page_layout", "portfolio_document", "render_pdf"]
 
 CARD_PREFIX = "card-"
 CARD_STOP = "card-stop"
@@ -99,7 +99,51 @@ def render_pdf(html: str, base_dir: Path, target: Path, *, css: str | None = Non
     writer.setTitle(doc.metaInformation(doc.MetaInformation.DocumentTitle) or "Portfolio")
     writer.setCreator("Labelmate")
     writer.setPageLayout(page_layout())
-    doc.print_(writer)
+    from PySide6.QtGui import QPainter
+
+    painter = QPainter(writer)
+    try:
+        for index in range(doc.pageCount()):
+            if index:
+                writer.newPage()
+            draw_page(painter, doc, index)
+    finally:
+        painter.end()
+
+
+def draw_page(painter: QPainter, doc: QTextDocument, index: int) -> None:
+    """Draw page `index` (0-based) of `doc` with the painter's origin at the top left of
+    the page's printable area (one document pixel per device pixel), and the running
+    footer — the document title and "page i of n" — in the bottom margin below it.
+
+    `render_pdf` prints with it and the GUI preview draws with it, so the two agree.
+    """
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont
+
+    size = doc.pageSize()
+    painter.save()
+    clip = QRectF(0, index * size.height(), size.width(), size.height())
+    painter.translate(0, -clip.top())
+    painter.setClipRect(clip)
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.clip = clip
+    doc.documentLayout().draw(painter, context)
+    painter.restore()
+
+    painter.save()
+    font = QFont(doc.defaultFont())
+    font.setPointSizeF(7.5)
+    painter.setFont(font)
+    painter.setPen(QColor("#6b7280"))
+    mm = size.width() / page_layout().paintRect().width()  # document pixels per millimetre
+    band = QRectF(0, size.height() + 6 * mm, size.width(), 6 * mm)
+    title = doc.metaInformation(doc.MetaInformation.DocumentTitle)
+    align = Qt.AlignmentFlag.AlignVCenter
+    painter.drawText(band, align | Qt.AlignmentFlag.AlignLeft, title)
+    page = f"Page {index + 1} of {doc.pageCount()}"
+    painter.drawText(band, align | Qt.AlignmentFlag.AlignRight, page)
+    painter.restore()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import QScrollArea, QWidget
 
+from labelmate.gui.portfolio_pdf import draw_page
+
 _GAP = 16  # pixels between sheets, and around them
 
 
@@ -88,10 +90,7 @@ class _Sheets(QWidget):
                 self.margins[1] * page.height() * self.scale,
             )
             painter.scale(self.scale, self.scale)
-            painter.translate(0, -i * page.height())
-            self.document.drawContents(
-                painter, QRectF(0, i * page.height(), page.width(), page.height())
-            )
+            draw_page(painter, self.document, i)
             painter.restore()
         painter.end()
 
