@@ -221,3 +221,27 @@ def test_ctrl_shift_p_opens_the_portfolio_dialog(qtbot, ws):
     dialog = window.portfolio_dialog
     assert dialog.isVisible() and dialog.document is not None
     dialog.close()
+
+
+def test_unticking_a_query_leaves_it_out_of_the_preview(qtbot, ws):
+    dialog = _open(qtbot, ws)
+    texts = {
+        q.id: q.text
+        for name in (SENTIMENT, BOXES)
+        for q in ws.list_queries(ws.project_by_name(name).id)
+    }
+    assert sorted(dialog.chosen_queries()) == sorted(texts)
+    assert all(text in dialog.document.toPlainText() for text in texts.values())
+    first = dialog.query_list.item(0)
+    dropped = texts[first.data(Qt.ItemDataRole.UserRole)]
+    rect = dialog.query_list.visualItemRect(first)
+    qtbot.mouseClick(
+        dialog.query_list.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(rect.left() + 10, rect.center().y()),
+    )
+    assert len(dialog.chosen_queries()) == 1
+    qtbot.waitUntil(lambda: dropped not in dialog.document.toPlainText(), timeout=3000)
+    # Unticking a project drops its queries from the list as well.
+    _click_item(qtbot, dialog, BOXES, checkbox=True)
+    assert dialog.query_list.count() == 1

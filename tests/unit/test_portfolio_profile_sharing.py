@@ -18,9 +18,11 @@ from labelmate.usecases.portfolio import (
     MD_FILE,
     PortfolioOptions,
     Profile,
+    answered_queries,
     build_portfolio,
     gather_portfolio,
     load_profile,
+    md_escape,
     profile_from_form,
     profile_path,
     render_html,
@@ -191,3 +193,29 @@ def test_cli_marks_projects_and_a_confidential_one_leaves_the_portfolio(ws_path,
     assert BOXES in (tmp_path / "b" / HTML_FILE).read_text(encoding="utf-8")
     assert main(["project", "share", "nope", *ws]) == 1
     assert "no project named 'nope'" in capsys.readouterr().err
+
+
+# --- chosen queries -------------------------------------------------------------------------
+
+
+def test_only_the_chosen_answered_queries_appear(ws_path, tmp_path):
+    with open_workspace(ws_path) as ws:
+        records = answered_queries(ws, [SENTIMENT, BOXES, "Leaf outlines — polygons"])
+        assert [q.status for q in records] == ["answered", "answered"]
+        assert records[0].answered_at >= records[1].answered_at  # latest first
+        keep, drop = records
+        build_portfolio(
+            ws,
+            PortfolioOptions(out_dir=tmp_path / "one", queries=[keep.id], formats=("md",)),
+        )
+        build_portfolio(ws, PortfolioOptions(out_dir=tmp_path / "all", formats=("md",)))
+        set_shareable(ws, [BOXES], False)
+        assert [q.project_id for q in answered_queries(ws, [SENTIMENT, BOXES])] == [
+            ws.project_by_name(SENTIMENT).id
+        ]
+    one = (tmp_path / "one" / MD_FILE).read_text(encoding="utf-8")
+    every = (tmp_path / "all" / MD_FILE).read_text(encoding="utf-8")
+    assert md_escape(keep.text) in one and md_escape(drop.text) not in one
+    assert md_escape(drop.text) in every
+    assert "label it if at least half" in every and every.count("label it if at least half") == 2
+    assert one.count("label it if at least half") == 1

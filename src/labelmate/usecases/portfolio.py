@@ -31,8 +31,10 @@ from labelmate.usecases.portfolio_gather import (
     TASK_TYPES,
     _choose_projects,
     _gather,
+    answered_queries,
 )
 from labelmate.usecases.portfolio_model import (
+    DEFAULT_QUERIES,
     DEFAULT_SAMPLES,
     DEFAULT_TEMPLATE,
     PortfolioOptions,
@@ -59,6 +61,7 @@ from labelmate.usecases.portfolio_templates import (
 
 __all__ = [
     "AGREEMENT_METRICS",
+    "DEFAULT_QUERIES",
     "DEFAULT_SAMPLES",
     "DEFAULT_TEMPLATE",
     "FORMATS",
@@ -73,6 +76,7 @@ __all__ = [
     "Profile",
     "ProfileLink",
     "Progress",
+    "answered_queries",
     "build_portfolio",
     "check_formats",
     "export_portfolio",

@@ -20,7 +20,13 @@ from labelmate.core.regions import Choices, Rating, Span, TextAnswer
 from labelmate.core.scoring import mean
 from labelmate.io.thumbnails import label_colour, write_thumbnail
 from labelmate.store import Workspace
-from labelmate.usecases.portfolio_model import PortfolioOptions, PortfolioReport, _Project
+from labelmate.store.queries import QueryRecord
+from labelmate.usecases.portfolio_model import (
+    DEFAULT_QUERIES,
+    PortfolioOptions,
+    PortfolioReport,
+    _Project,
+)
 from labelmate.usecases.portfolio_output import _progress_chart
 from labelmate.usecases.portfolio_templates import _pct
 from labelmate.usecases.score import session_calibration, session_table
@@ -278,7 +284,12 @@ def _gather(
 
     asked = [q for _, q in queries_all if q.status in ("sent", "answered")]
     answered = [(proj, q) for proj, q in queries_all if q.status == "answered"]
-    answered.sort(key=lambda pq: pq[1].answered_at or pq[1].created_at, reverse=True)
+    answered.sort(key=_latest_first)
+    if options.queries is None:
+        answered = answered[:DEFAULT_QUERIES]
+    else:
+        wanted = set(options.queries)
+        answered = [(proj, q) for proj, q in answered if q.id in wanted]
     chosen_queries = [
         {
             "project": proj.project.name,
@@ -288,7 +299,7 @@ def _gather(
             "ruling": q.ruling_id or "",
             "answered": (q.answered_at or q.created_at).date().isoformat(),
         }
-        for proj, q in answered[:8]
+        for proj, q in answered
     ]
 
     total_lead = sum(lead_times)
@@ -377,6 +388,24 @@ def _gather(
         "charts": charts,
         "queries": chosen_queries,
     }
+
+
+def _latest_first(pair: tuple[Any, QueryRecord]) -> tuple:
+    q = pair[1]
+    return (-(q.answered_at or q.created_at).timestamp(), q.id)
+
+
+def answered_queries(ws: Workspace, project_names: Sequence[str]) -> list[QueryRecord]:
+    """The answered clarification queries of the named shareable projects, latest first:
+    the ones a portfolio can show (`PortfolioOptions.queries` picks among them)."""
+    out = []
+    for name in project_names:
+        p = ws.project_by_name(name)
+        if p is None or p.confidential:
+            continue
+        assert p.id is not None
+        out += [(None, q) for q in ws.list_queries(p.id) if q.status == "answered"]
+    return [q for _, q in sorted(out, key=_latest_first)]
 
 
 def _calib_word(diff: float | None) -> str:

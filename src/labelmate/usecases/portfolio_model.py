@@ -12,6 +12,7 @@ from labelmate.usecases.portfolio_profile import Profile
 
 DEFAULT_TEMPLATE = "classic"
 DEFAULT_SAMPLES = 12
+DEFAULT_QUERIES = 8  # the most recently answered queries shown when none are chosen
 
 # --- options and report ---------------------------------------------------------------------
 
@@ -26,6 +27,7 @@ class PortfolioOptions:
     redact: bool = False
     samples: int = DEFAULT_SAMPLES
     replace: bool = False
+    queries: Sequence[int] | None = None  # query ids to show; None: the latest answered
 
 
 @dataclass

@@ -50,11 +50,13 @@ from labelmate.gui.portfolio.pages_view import PagesView
 from labelmate.gui.portfolio.sharing import confirm_shareable
 from labelmate.store import Workspace
 from labelmate.usecases.portfolio import (
+    DEFAULT_QUERIES,
     DEFAULT_SAMPLES,
     HTML_FILE,
     PortfolioContent,
     PortfolioOptions,
     Profile,
+    answered_queries,
     build_portfolio,
     gather_portfolio,
     profile_from_form,
@@ -97,13 +99,16 @@ class PortfolioDialog(QDialog):
         form = QWidget()
         left = QVBoxLayout(form)
         left.addWidget(self._profile_box())
-        left.addWidget(self._projects_box(), 1)
+        left.addWidget(self._projects_box())
+        left.addWidget(self._queries_box())
         left.addWidget(self._layout_box())
         left.addWidget(self._output_box())
         self.error = QLabel(objectName="portfolioError", wordWrap=True)
         self.error.setStyleSheet("color: #b42318")
         left.addWidget(self.error)
+        left.addStretch(1)
         scroll = QScrollArea()
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(form)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(420)
@@ -156,14 +161,17 @@ class PortfolioDialog(QDialog):
         self.template.currentIndexChanged.connect(self._template_changed)
         self.samples.valueChanged.connect(self._render_timer.start)
         self.redact.toggled.connect(self._render_timer.start)
+        self.project_list.itemChanged.connect(self._load_queries)
         self.project_list.itemChanged.connect(self._render_timer.start)
         self.project_list.itemChanged.connect(self._validate)
+        self.query_list.itemChanged.connect(self._query_ticked)
         for box in self.format_boxes.values():
             box.toggled.connect(self._render_timer.start)
             box.toggled.connect(self._validate)
 
         self._load_profile()
         self._load_projects()
+        self._load_queries()
         self._restore_settings()
         self.resize(1280, 860)
         self._restore_geometry()
@@ -194,6 +202,7 @@ class PortfolioDialog(QDialog):
         self.project_list = QListWidget(objectName="portfolioProjects")
         self.project_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.project_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.project_list.setMaximumHeight(150)
         self.project_list.currentItemChanged.connect(self._update_share_button)
         self.share_button = QPushButton("Mark shareable…", objectName="shareButton")
         self.share_button.clicked.connect(self._toggle_sharing)
@@ -207,6 +216,49 @@ class PortfolioDialog(QDialog):
         row.addWidget(self.share_button)
         layout.addLayout(row)
         return box
+
+    def _queries_box(self) -> QGroupBox:
+        box = QGroupBox("Clarification queries")
+        layout = QVBoxLayout(box)
+        self.query_list = QListWidget(objectName="portfolioQueries")
+        self.query_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.query_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.query_list.setMaximumHeight(80)
+        self._query_ticks: dict[int, bool] = {}  # the user's own ticks, by query id
+        self.no_queries = _note("No answered queries in the ticked projects yet.")
+        layout.addWidget(self.query_list)
+        layout.addWidget(self.no_queries)
+        return box
+
+    def _load_queries(self, *_args: object) -> None:
+        """The answered queries of the ticked projects; the latest few ticked at first."""
+        self.query_list.blockSignals(True)
+        self.query_list.clear()
+        records = answered_queries(self._ws, self.chosen_projects())
+        for index, q in enumerate(records):
+            question = " ".join(q.text.split())
+            item = QListWidgetItem(f"{q.task_external_id}: {question}")
+            item.setToolTip(f"{question}\n\nAnswer: {q.answer or ''}")
+            item.setData(Qt.ItemDataRole.UserRole, q.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            ticked = self._query_ticks.get(q.id, index < DEFAULT_QUERIES)
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+            self.query_list.addItem(item)
+        self.query_list.blockSignals(False)
+        self.query_list.setVisible(bool(records))
+        self.no_queries.setVisible(not records)
+
+    def _query_ticked(self, item: QListWidgetItem) -> None:
+        ticked = item.checkState() == Qt.CheckState.Checked
+        self._query_ticks[item.data(Qt.ItemDataRole.UserRole)] = ticked
+        self._render_timer.start()
+
+    def chosen_queries(self) -> list[int]:
+        return [
+            self.query_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.query_list.count())
+            if self.query_list.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     def _layout_box(self) -> QGroupBox:
         box = QGroupBox("Layout")
@@ -320,6 +372,7 @@ class PortfolioDialog(QDialog):
         if shareable:
             keep.add(name)
         self._load_projects(keep)
+        self._load_queries()
         self.sharingChanged.emit()
         self._render_timer.start()
 
@@ -377,6 +430,7 @@ class PortfolioDialog(QDialog):
             profile=profile,
             redact=self.redact.isChecked(),
             samples=self.samples.value(),
+            queries=self.chosen_queries(),
         )
 
     def _validate(self) -> bool:
@@ -397,7 +451,12 @@ class PortfolioDialog(QDialog):
         self._render_timer.stop()
         try:
             options = self.options(self._preview_root / "out", preview=True)
-            key = (tuple(options.projects or ()), options.samples, options.redact)
+            key = (
+                tuple(options.projects or ()),
+                options.samples,
+                options.redact,
+                tuple(options.queries or ()),
+            )
             if key != self._content_key:
                 self._gather(options, key)
             assert self._content is not None
