@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 
 import numpy as np
 import shapely
@@ -175,6 +176,17 @@ def aligned_bounds(box: Box) -> Bounds | None:
     return box.x, box.y, box.x + box.width, box.y + box.height
 
 
+def all_aligned_bounds(regions: Iterable[object]) -> list[Bounds] | None:
+    """`aligned_bounds` of every region, or None unless every one is a Box that has
+    them; the same test inline, since scoring calls it for every box it reads."""
+    out = []
+    for r in regions:
+        if not isinstance(r, Box) or r.rotation != 0 or r.width <= 0 or r.height <= 0:
+            return None
+        out.append((r.x, r.y, r.x + r.width, r.y + r.height))
+    return out
+
+
 def aligned_iou_candidates(
     mine: Sequence[Bounds], gold: Sequence[Bounds]
 ) -> list[tuple[float, int, int]]:
@@ -303,6 +315,78 @@ def edge_extremes(mine: Box, gold: Box) -> tuple[float, str, float, str]:
     )
 
 
+def worst_edge_offsets(
+    pairs: Sequence[tuple[Box, Box]],
+) -> tuple[int, float, str, int, float, str]:
+    """Over matched (mine, gold) pairs, the worst outside and the worst inside edge:
+    (pair index, value, edge) for each, exactly as `edge_extremes` per pair followed
+    by a first-on-ties pick of the largest value over the pairs would give them.
+
+    For unrotated boxes the raw offsets are compared first and only the few values
+    near the extreme are rounded (`_clean` is monotonic, so the extreme of the
+    rounded values is the rounded extreme): scoring 10,000 tasks of 20 boxes spent
+    a tenth of its time rounding offsets nobody reads.
+    """
+    if not pairs:
+        raise ValueError("no matched pairs")
+    flat: list[float] = []  # top, right, bottom, left of each pair in turn
+    for mine, gold in pairs:
+        if mine.rotation != 0 or gold.rotation != 0:
+            return _worst_edges_per_pair(pairs)
+        gx, gy = gold.x, gold.y
+        flat += (
+            0.0 - (mine.y - gy),
+            ((mine.x + mine.width) - gx) - gold.width,
+            ((mine.y + mine.height) - gy) - gold.height,
+            0.0 - (mine.x - gx),
+        )
+    hi, lo = max(flat), min(flat)
+    top, bottom = _clean(hi), _clean(lo)
+    first = None if top > 0 and bottom < 0 else edge_extremes(*pairs[0])
+    if top > 0:
+        at = _first_at(flat, hi, top, sign=1.0)
+        k_out, out_edge = at // 4, EDGE_NAMES[at % 4]
+    else:
+        assert first is not None
+        k_out, top, out_edge = 0, 0.0, first[1]
+    if bottom < 0:
+        at = _first_at(flat, lo, bottom, sign=-1.0)
+        k_in, inside, in_edge = at // 4, -bottom, EDGE_NAMES[at % 4]
+    else:
+        assert first is not None
+        k_in, inside, in_edge = 0, 0.0, first[3]
+    return k_out, top, out_edge, k_in, inside, in_edge
+
+
+def _first_at(flat: list[float], extreme: float, cleaned: float, *, sign: float) -> int:
+    """Index of the first value whose `_clean` is `cleaned` (= `_clean(extreme)`, the
+    extreme being the max for sign 1, the min for sign -1). The extreme itself
+    qualifies; an earlier value does only if it lies within rounding reach of it."""
+    at = flat.index(extreme)
+    margin = 1e-8 * (1.0 + abs(extreme))
+    before = flat[:at]
+    if not before or sign * (extreme - (max(before) if sign > 0 else min(before))) > margin:
+        return at  # nothing earlier comes near (the common case)
+    for i in range(at):
+        v = flat[i]
+        if sign * (extreme - v) <= margin and _clean(v) == cleaned:
+            return i
+    return at
+
+
+def _worst_edges_per_pair(
+    pairs: Sequence[tuple[Box, Box]],
+) -> tuple[int, float, str, int, float, str]:
+    extremes = [edge_extremes(mine, gold) for mine, gold in pairs]
+    k_out = k_in = 0
+    for k, e in enumerate(extremes):
+        if e[0] > extremes[k_out][0]:
+            k_out = k
+        if e[2] > extremes[k_in][2]:
+            k_in = k
+    return (k_out, *extremes[k_out][:2], k_in, *extremes[k_in][2:])  # type: ignore[return-value]
+
+
 def _clean(value: float) -> float:
     """Round away float noise from rotations (1e-13 px is not a real offset)."""
     rounded = round(value, 9)
@@ -330,9 +414,11 @@ def greedy_match(
     A pair qualifies when its similarity is at least `threshold` (inclusive, like
     rubric bounds). Each object is used once.
     """
-    ordered = sorted(
-        (c for c in candidates if c[0] >= threshold), key=lambda c: (-c[0], c[1], c[2])
-    )
+    ordered = [c for c in candidates if c[0] >= threshold]
+    # By (-similarity, mine, gold): indexes first, then similarity, descending and
+    # stable (two C-level sorts instead of a Python key per candidate).
+    ordered.sort(key=_INDEXES)
+    ordered.sort(key=_SIMILARITY, reverse=True)
     used_mine: set[int] = set()
     used_gold: set[int] = set()
     out = []
@@ -343,6 +429,9 @@ def greedy_match(
         used_gold.add(j)
         out.append((sim, i, j))
     return out
+
+
+_SIMILARITY, _INDEXES = itemgetter(0), itemgetter(1, 2)
 
 
 def match_objects(
@@ -370,7 +459,11 @@ def match_objects(
     used_mine = {p.mine for p in pairs}
     used_gold = {p.gold for p in pairs}
     rest = [c for c in candidates if c[1] not in used_mine and c[2] not in used_gold]
-    for sim, i, j in greedy_match(rest, threshold):
-        pairs.append(Pair(i, j, sim, mine_sets[i] == gold_sets[j]))
-    pairs.sort(key=lambda p: (p.mine, p.gold))
+    if rest:
+        for sim, i, j in greedy_match(rest, threshold):
+            pairs.append(Pair(i, j, sim, mine_sets[i] == gold_sets[j]))
+    pairs.sort(key=_BY_INDEXES)
     return pairs
+
+
+_BY_INDEXES = attrgetter("mine", "gold")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from labelmate.core.errors import InputError, Location
 from labelmate.core.metrics.base import Measurement, Source, Value, fmt
@@ -92,14 +92,16 @@ def _check(condition: Condition, values: Mapping[str, Measurement]) -> bool | No
     if isinstance(condition, Rule):
         m = values.get(condition.metric)
         return None if m is None else condition.holds(m.value)
-    results = [_check(c, values) for c in _children(condition)]
-    if isinstance(condition, AllOf):
-        if any(r is False for r in results):
-            return False
-        return None if any(r is None for r in results) else True
-    if any(r is True for r in results):
-        return True
-    return None if any(r is None for r in results) else False
+    # One false branch decides an `all`, one true branch an `any`: the rest need not
+    # be checked (checking is free of side effects).
+    decisive = isinstance(condition, AnyOf)
+    unknown = False
+    for child in _children(condition):
+        result = _check(child, values)
+        if result is decisive:
+            return decisive
+        unknown |= result is None
+    return None if unknown else not decisive
 
 
 def _children(condition: AllOf | AnyOf) -> list[Condition]:
@@ -136,52 +138,65 @@ def _show(value: Value, rule: Rule) -> str:
     return text
 
 
-def _message(rule: Rule, m: Measurement | None, passed: bool | None, tag: str) -> str:
-    """One line: "box.max_outside_px = 4.0 > 3 (level 5 needs ≤ 3)"."""
+def _message(rule: Rule, m: Measurement | None, passed: bool | None, tag: str, bound: str) -> str:
+    """One line: "box.max_outside_px = 4.0 > 3 (level 5 needs ≤ 3)" (`bound`: `_bound(rule)`)."""
     if m is None:
-        return f"{rule.metric} was not measured ({tag} needs {_bound(rule)})"
+        return f"{rule.metric} was not measured ({tag} needs {bound})"
     shown = _show(m.value, rule)
     if passed:
-        return f"{rule.metric} = {shown} meets {_bound(rule)} ({tag})"
+        return f"{rule.metric} = {shown} meets {bound} ({tag})"
     numeric = isinstance(m.value, int | float) and not isinstance(m.value, bool)
     if rule.equals is None and numeric:
         if rule.max is not None and m.value > rule.max:
-            return f"{rule.metric} = {shown} > {_n(rule.max)} ({tag} needs {_bound(rule)})"
+            return f"{rule.metric} = {shown} > {_n(rule.max)} ({tag} needs {bound})"
         if rule.min is not None and m.value < rule.min:
-            return f"{rule.metric} = {shown} < {_n(rule.min)} ({tag} needs {_bound(rule)})"
-    return f"{rule.metric} = {shown} ({tag} needs {_bound(rule)})"
+            return f"{rule.metric} = {shown} < {_n(rule.min)} ({tag} needs {bound})"
+    return f"{rule.metric} = {shown} ({tag} needs {bound})"
+
+
+@dataclass(frozen=True, slots=True)
+class _RulePlan:
+    """A rule with the texts evidence repeats for it, written once per rubric."""
+
+    rule: Rule
+    threshold: str  # rule.describe()
+    bound: str  # _bound(rule)
+
+    @classmethod
+    def of(cls, rule: Rule) -> _RulePlan:
+        return cls(rule, rule.describe(), _bound(rule))
+
+
+@dataclass(frozen=True, slots=True)
+class _LevelPlan:
+    level: Level
+    name: str  # rubric.level_name(level)
+    tag: str  # "level 5"
+    rules: tuple[_RulePlan, ...]  # the leaf rules of `when`
 
 
 def _evidence(
-    rules: Iterable[Rule],
+    plan: _LevelPlan,
     values: Mapping[str, Measurement],
-    level: Level,
-    level_name: str,
     *,
     matched: bool,
     only_failed: bool,
 ) -> list[Evidence]:
     out = []
-    tag = f"level {_n(level.score)}"
-    for rule in rules:
+    level = plan.level
+    for rp in plan.rules:
+        rule = rp.rule
         m = values.get(rule.metric)
         passed = None if m is None else rule.holds(m.value)
         if only_failed and passed is not False:
             continue
-        out.append(
-            Evidence(
-                level_score=level.score,
-                level_name=level_name,
-                metric=rule.metric,
-                value=None if m is None else m.value,
-                threshold=rule.describe(),
-                passed=passed,
-                matched_level=matched,
-                source=None if m is None else m.source,
-                detail="" if m is None else m.detail,
-                message=_message(rule, m, passed, tag),
-            )
-        )
+        message = _message(rule, m, passed, plan.tag, rp.bound)
+        if m is None:
+            out.append(Evidence(level.score, plan.name, rule.metric, None, rp.threshold,
+                                passed, matched, None, "", message))  # fmt: skip
+        else:
+            out.append(Evidence(level.score, plan.name, rule.metric, m.value, rp.threshold,
+                                passed, matched, m.source, m.detail, message))  # fmt: skip
     return out
 
 
@@ -198,24 +213,44 @@ def _is_automatic(criterion: Criterion) -> bool:
     )
 
 
-def _propose(
-    rubric: Rubric, criterion: Criterion, values: Mapping[str, Measurement]
-) -> CriterionResult:
+@dataclass(frozen=True, slots=True)
+class _CriterionPlan:
+    criterion: Criterion
+    automatic: bool  # `_is_automatic`
+    base: dict[str, Any]  # id, name, weight and max score of every result
+    levels: tuple[_LevelPlan, ...]  # best first
+
+    @classmethod
+    def of(cls, rubric: Rubric, criterion: Criterion) -> _CriterionPlan:
+        base = {
+            "criterion_id": criterion.id,
+            "name": criterion.name,
+            "weight": criterion.weight,
+            "max_score": criterion.max_score,
+        }
+        levels = tuple(
+            _LevelPlan(
+                level,
+                rubric.level_name(level),
+                f"level {_n(level.score)}",
+                tuple(_RulePlan.of(r) for r in _leaf_rules(level.when)) if level.when else (),
+            )
+            for level in _ordered_levels(criterion)
+        )
+        return cls(criterion, _is_automatic(criterion), base, levels)
+
+
+def _propose(plan: _CriterionPlan, values: Mapping[str, Measurement]) -> CriterionResult:
     evidence: list[Evidence] = []
-    base = {
-        "criterion_id": criterion.id,
-        "name": criterion.name,
-        "weight": criterion.weight,
-        "max_score": criterion.max_score,
-    }
-    for level in _ordered_levels(criterion):
-        name = rubric.level_name(level)
+    base = plan.base
+    for lp in plan.levels:
+        level = lp.level
         if level.otherwise:
             return CriterionResult(
                 **base,
                 status="proposed",
                 score=level.score,
-                level_name=name,
+                level_name=lp.name,
                 descriptor=level.descriptor,
                 evidence=evidence,
                 proposed_score=level.score,
@@ -223,25 +258,26 @@ def _propose(
         if level.when is None:
             continue  # a descriptive level the rules cannot decide
         verdict = _check(level.when, values)
-        rules = _leaf_rules(level.when)
         if verdict is True:
-            evidence += _evidence(rules, values, level, name, matched=True, only_failed=False)
+            evidence += _evidence(lp, values, matched=True, only_failed=False)
             return CriterionResult(
                 **base,
                 status="proposed",
                 score=level.score,
-                level_name=name,
+                level_name=lp.name,
                 descriptor=level.descriptor,
                 evidence=evidence,
                 proposed_score=level.score,
             )
         if verdict is None:
-            missing = tuple(dict.fromkeys(r.metric for r in rules if r.metric not in values))
-            evidence += _evidence(rules, values, level, name, matched=False, only_failed=False)
+            missing = tuple(
+                dict.fromkeys(rp.rule.metric for rp in lp.rules if rp.rule.metric not in values)
+            )
+            evidence += _evidence(lp, values, matched=False, only_failed=False)
             return CriterionResult(
                 **base, status="not_measurable", evidence=evidence, missing_metrics=missing
             )
-        evidence += _evidence(rules, values, level, name, matched=False, only_failed=True)
+        evidence += _evidence(lp, values, matched=False, only_failed=True)
     # No level matched and none says `otherwise`: the rubric leaves a gap here.
     return CriterionResult(**base, status="unscored", evidence=evidence)
 
@@ -273,7 +309,7 @@ def _manual(
 
 def evaluate(
     rubric: Rubric,
-    measurements: Mapping[str, Measurement],
+    measurements: Mapping[str, Measurement | Value],
     manual_scores: Mapping[str, float] | None = None,
     criteria: Iterable[str] | None = None,
 ) -> RubricResult:
@@ -283,43 +319,59 @@ def evaluate(
     and overrides a proposal for rule-based ones (the proposal stays in
     `proposed_score` and the evidence). criteria: evaluate only these criterion ids.
     Raises ManualScoreError for a score that is not one of the criterion's levels or
-    an id the rubric does not have.
+    an id the rubric does not have. To score many measurement sets against one
+    rubric, prepare it once with `RubricEvaluator`.
     """
-    manual_scores = dict(manual_scores or {})
-    known = {c.id for c in rubric.criteria}
-    for cid in manual_scores:
-        if cid not in known:
-            raise ManualScoreError(
-                f"rubric '{rubric.id}' has no criterion '{cid}'",
-                Location(field=f"manual_scores.{cid}"),
-            )
-    wanted = None if criteria is None else set(criteria)
-    if wanted is not None and (unknown := wanted - known):
-        raise ManualScoreError(
-            f"rubric '{rubric.id}' has no criterion {', '.join(sorted(unknown))}",
-            Location(field="criteria"),
-        )
-    values = {k: _as_measurement(k, v) for k, v in measurements.items()}
-    results: list[CriterionResult] = []
-    for criterion in rubric.criteria:
-        if wanted is not None and criterion.id not in wanted:
-            continue
-        proposed = _propose(rubric, criterion, values) if _is_automatic(criterion) else None
-        if criterion.id in manual_scores:
-            results.append(_manual(rubric, criterion, manual_scores[criterion.id], proposed))
-        elif proposed is not None:
-            results.append(proposed)
-        else:
-            results.append(
-                CriterionResult(
-                    criterion_id=criterion.id,
-                    name=criterion.name,
-                    weight=criterion.weight,
-                    max_score=criterion.max_score,
-                    status="unscored",
+    return RubricEvaluator(rubric).evaluate(measurements, manual_scores, criteria)
+
+
+class RubricEvaluator:
+    """A rubric prepared once for `evaluate`: levels ordered best first, level names,
+    leaf rules and their texts. Scoring 10,000 tasks otherwise redid all of it per task.
+
+    The rubric is read when the evaluator is made; make a new one for a changed rubric.
+    """
+
+    def __init__(self, rubric: Rubric) -> None:
+        self.rubric = rubric
+        self._plans = [_CriterionPlan.of(rubric, c) for c in rubric.criteria]
+        self._known = {c.id for c in rubric.criteria}
+
+    def evaluate(
+        self,
+        measurements: Mapping[str, Measurement | Value],
+        manual_scores: Mapping[str, float] | None = None,
+        criteria: Iterable[str] | None = None,
+    ) -> RubricResult:
+        """As the module's `evaluate(rubric, measurements, manual_scores, criteria)`."""
+        rubric, known = self.rubric, self._known
+        manual_scores = dict(manual_scores or {})
+        for cid in manual_scores:
+            if cid not in known:
+                raise ManualScoreError(
+                    f"rubric '{rubric.id}' has no criterion '{cid}'",
+                    Location(field=f"manual_scores.{cid}"),
                 )
+        wanted = None if criteria is None else set(criteria)
+        if wanted is not None and (unknown := wanted - known):
+            raise ManualScoreError(
+                f"rubric '{rubric.id}' has no criterion {', '.join(sorted(unknown))}",
+                Location(field="criteria"),
             )
-    return _totals(rubric.id, results)
+        values = {k: _as_measurement(k, v) for k, v in measurements.items()}
+        results: list[CriterionResult] = []
+        for plan in self._plans:
+            criterion = plan.criterion
+            if wanted is not None and criterion.id not in wanted:
+                continue
+            proposed = _propose(plan, values) if plan.automatic else None
+            if criterion.id in manual_scores:
+                results.append(_manual(rubric, criterion, manual_scores[criterion.id], proposed))
+            elif proposed is not None:
+                results.append(proposed)
+            else:
+                results.append(CriterionResult(**plan.base, status="unscored"))
+        return _totals(rubric.id, results)
 
 
 def _as_measurement(metric: str, value: Measurement | Value) -> Measurement:

@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 from labelmate.core.errors import Location, NotFoundError, WorkspaceError
 from labelmate.core.ids import AnnotationId, ProjectId, TaskId
-from labelmate.core.models import Annotation, AnnotationKind, utcnow
+from labelmate.core.models import Annotation, utcnow
 from labelmate.core.regions import Region
-from labelmate.store.rows import REGIONS, to_json
+from labelmate.store.rows import REGIONS, annotation_head, to_json
 from labelmate.store.transaction import Transactions
 
 SessionStatus = Literal["open", "finished"]
@@ -293,21 +293,7 @@ class ScoreSessionTable:
         )
         out: dict[TaskId, list[Annotation]] = {}
         for r in cur:
-            out.setdefault(TaskId(r[1]), []).append(
-                Annotation.model_construct(
-                    id=AnnotationId(r[0]),
-                    task_id=TaskId(r[1]),
-                    author=r[2],
-                    kind=AnnotationKind(r[3]),
-                    regions=[],
-                    lead_time=r[4],
-                    was_cancelled=bool(r[5]),
-                    model_version=None,
-                    score=None,
-                    created_at=datetime.fromisoformat(r[6]),
-                    updated_at=datetime.fromisoformat(r[7]),
-                )
-            )
+            out.setdefault(TaskId(r[1]), []).append(annotation_head(*r))
         return out
 
     def annotation_regions(

@@ -7,7 +7,7 @@ bounds. The annotation-level value is the worst over matched pairs.
 
 from __future__ import annotations
 
-from labelmate.core.geometry import edge_extremes
+from labelmate.core.geometry import worst_edge_offsets
 from labelmate.core.metrics.base import Measurement, describe_region, fmt
 from labelmate.core.metrics.objects import TypeMatch
 from labelmate.core.regions import Box
@@ -23,9 +23,9 @@ def box_gold_metrics(match: TypeMatch) -> dict[str, Measurement]:
     pairs = match.pair_regions()
     if not pairs:
         return {}
-    extremes = [edge_extremes(mine, gold) for mine, gold, _ in pairs]  # type: ignore[arg-type]
-    outside = [(e[0], e[1]) for e in extremes]
-    inside = [(e[2], e[3]) for e in extremes]
+    k_out, outside, out_edge, k_in, inside, in_edge = worst_edge_offsets(
+        [(mine, gold) for mine, gold, _ in pairs]  # type: ignore[misc]
+    )
     ious = [pair.similarity for _, _, pair in pairs]
     n = len(pairs)
     suffix = f" (worst of {n} matched boxes)" if n > 1 else ""
@@ -41,24 +41,17 @@ def box_gold_metrics(match: TypeMatch) -> dict[str, Measurement]:
 
     k = _worst(ious, higher_is_better=True)
     out = {"box.iou": measurement("box.iou", k, ious[k], f"{who(k)}: IoU {fmt(ious[k])}")}
-    k = _worst([v for v, _ in outside], higher_is_better=False)
-    value, edge = outside[k]
-    gold_id = pairs[k][1].id
-    text = (
-        f"{who(k)}: {edge} edge {fmt(value)} px outside gold {gold_id}"
-        if value > 0
-        else f"{who(k)}: no edge outside gold {gold_id}"
-    )
-    out["box.max_outside_px"] = measurement("box.max_outside_px", k, value, text)
-    k = _worst([v for v, _ in inside], higher_is_better=False)
-    value, edge = inside[k]
-    gold_id = pairs[k][1].id
-    text = (
-        f"{who(k)}: {edge} edge {fmt(value)} px inside gold {gold_id}"
-        if value > 0
-        else f"{who(k)}: no edge inside gold {gold_id}"
-    )
-    out["box.max_inside_px"] = measurement("box.max_inside_px", k, value, text)
+    for metric, k, value, edge, where in (
+        ("box.max_outside_px", k_out, outside, out_edge, "outside"),
+        ("box.max_inside_px", k_in, inside, in_edge, "inside"),
+    ):
+        gold_id = pairs[k][1].id
+        text = (
+            f"{who(k)}: {edge} edge {fmt(value)} px {where} gold {gold_id}"
+            if value > 0
+            else f"{who(k)}: no edge {where} gold {gold_id}"
+        )
+        out[metric] = measurement(metric, k, value, text)
     return out
 
 

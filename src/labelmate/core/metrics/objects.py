@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from labelmate.core.geometry import (
     Pair,
-    aligned_bounds,
     aligned_iou_candidates,
+    all_aligned_bounds,
     box_shape,
     iou_candidates,
     match_objects,
@@ -48,11 +48,10 @@ class TypeMatch:
 
 
 def _area_candidates(mine: Sequence[RegionBase], gold: Sequence[RegionBase]):
-    if all(isinstance(r, Box) for r in mine) and all(isinstance(r, Box) for r in gold):
-        mine_b = [aligned_bounds(r) for r in mine]  # type: ignore[arg-type]
-        gold_b = [aligned_bounds(r) for r in gold]  # type: ignore[arg-type]
-        if None not in mine_b and None not in gold_b:
-            return aligned_iou_candidates(mine_b, gold_b)  # type: ignore[arg-type]
+    mine_b = all_aligned_bounds(mine)
+    gold_b = all_aligned_bounds(gold) if mine_b is not None else None
+    if mine_b is not None and gold_b is not None:
+        return aligned_iou_candidates(mine_b, gold_b)
 
     def shape(r: RegionBase):
         return box_shape(r) if isinstance(r, Box) else polygon_shape(r)  # type: ignore[arg-type]
@@ -100,8 +99,21 @@ def _match_type(
     candidates: Candidates,
     threshold: float | None,
 ) -> TypeMatch:
+    controls = sorted({r.control for r in (*mine, *gold)})
+    if len(controls) == 1:  # the common case: no renumbering, already in order
+        found = (
+            match_objects(
+                candidates(mine, gold),
+                [r.labels for r in mine],
+                [r.labels for r in gold],
+                threshold if threshold is not None else 0.0,
+            )
+            if mine and gold
+            else []
+        )
+        return TypeMatch(kind, tuple(mine), tuple(gold), tuple(found), threshold)
     pairs: list[Pair] = []
-    for control in sorted({r.control for r in (*mine, *gold)}):
+    for control in controls:
         mi = [i for i, r in enumerate(mine) if r.control == control]
         gi = [j for j, r in enumerate(gold) if r.control == control]
         if not mi or not gi:
