@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 
 from labelmate.core.models import Project
 from labelmate.gui.main_window import MainWindow
@@ -127,7 +128,7 @@ def test_empty_name_blocks_export_and_names_the_field(qtbot, ws):
     assert "name" in dialog.error.text()
 
 
-def test_export_writes_every_format_and_keeps_profile_and_choices(qtbot, ws, tmp_path):
+def test_export_writes_every_format_and_keeps_profile_and_choices(qtbot, ws, tmp_path, monkeypatch):
     dialog = _open(qtbot, ws)
     qtbot.keyClicks(dialog.name, "Ada Example")
     qtbot.keyClicks(dialog.tools, "Labelmate, CVAT")
@@ -142,6 +143,11 @@ def test_export_writes_every_format_and_keeps_profile_and_choices(qtbot, ws, tmp
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: dialog.findChild(QDialog, "reportDialog") is not None, timeout=20000)
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    report = dialog.findChild(QDialog, "reportDialog")
+    qtbot.mouseClick(report.findChild(QPushButton, "openFolder"), Qt.MouseButton.LeftButton)
+    assert [Path(u.toLocalFile()) for u in opened] == [out]
     assert (out / "portfolio.html").is_file() and (out / "portfolio.pdf").is_file()
     assert not (out / "README.md").exists()
     html = (out / "portfolio.html").read_text(encoding="utf-8")
@@ -191,8 +197,6 @@ def test_main_window_switch_marks_the_current_project_confidential(qtbot, ws, mo
 
 
 def test_html_preview_opens_the_rendered_page_in_the_browser(qtbot, ws, monkeypatch):
-    from PySide6.QtGui import QDesktopServices
-
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     dialog = _open(qtbot, ws)

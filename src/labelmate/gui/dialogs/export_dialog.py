@@ -105,5 +105,5 @@ def run_export(parent: QWidget, ws: Workspace, dialog: ExportDialog) -> ExportRe
     except LabelmateError as exc:
         QMessageBox.warning(parent, "Export failed", f"Nothing was written.\n\n{exc}")
         return None
-    show_report(parent, "Export summary", report.lines()[0], report.lines()[1:])
+    show_report(parent, "Export summary", report.lines()[0], report.lines()[1:], folder=out)
     return report

@@ -558,7 +558,7 @@ class PortfolioDialog(QDialog):
         if report is None:
             return
         self._save_settings()
-        show_report(self, "Portfolio", f"Portfolio written to {out}.", report.lines())
+        show_report(self, "Portfolio", f"Portfolio written to {out}.", report.lines(), folder=out)
 
     def _run_export(self, options: PortfolioOptions):
         renderer = None
