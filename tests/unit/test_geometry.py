@@ -134,3 +134,18 @@ def test_box_against_itself_is_perfect(x, y, w, h, r):
     assert offsets.worst_outside()[0] == 0
     assert offsets.worst_inside()[0] == 0
     assert iou(box_shape(b), box_shape(b)) == pytest.approx(1.0)
+
+
+def test_aligned_candidates_quietly_drop_boxes_whose_area_rounds_to_zero():
+    import warnings
+
+    from labelmate.core.geometry import aligned_iou_candidates
+
+    far = 1e16  # a 1-px box here has (x + 1) - x == 0 in floating point
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (
+            aligned_iou_candidates([(far, far, far + 1, far + 1)], [(far, far, far + 1, far + 1)])
+            == []
+        )
+        assert aligned_iou_candidates([(0, 0, 2, 2)], [(1, 1, 3, 3)]) == [(1 / 7, 0, 0)]

@@ -204,7 +204,10 @@ def aligned_iou_candidates(
     inter = np.maximum(iw, 0.0) * np.maximum(ih, 0.0)
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    iou_ = inter / (area_a[:, None] + area_b[None, :] - inter)
+    # Corners far from the origin can round a tiny box's area to 0: 0/0 is NaN, which
+    # `> 0` drops, as it drops any pair without overlap.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou_ = inter / (area_a[:, None] + area_b[None, :] - inter)
     i, j = np.nonzero(iou_ > 0)
     values = np.minimum(iou_[i, j], 1.0)
     return list(zip(values.tolist(), i.tolist(), j.tolist(), strict=True))
