@@ -6,7 +6,9 @@ report a mistake with the file, line, column and dotted field, in the same words
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import difflib
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,63 @@ def field_name(path: tuple[Hashable, ...], whole: str) -> str:
         owner = next((p for p in reversed(path) if not isinstance(p, int)), "list")
         return f"item {path[-1] + 1} of '{owner}'"
     return f"'{path[-1]}'"
+
+
+@dataclass(frozen=True)
+class FileWords:
+    """What a data file's schema messages call things.
+
+    `section` is the mapping that must list every rule (`rules`, `lint`); `rule_ids`
+    are its keys; `whole` names the file ("the rules file"); `where` says which
+    entry a path is in ("rule 'no-role': "); `fields_of` lists the fields allowed at
+    a path, for "did you mean".
+    """
+
+    section: str
+    rule_ids: Sequence[str]
+    whole: str
+    where: Callable[[tuple[Hashable, ...]], str]
+    fields_of: Callable[[tuple[Hashable, ...]], list[str]]
+
+
+def schema_problem(doc: YamlDocument, err: Any, words: FileWords) -> Problem:
+    """One pydantic error as a problem at its line, worded for the person editing."""
+    path = tuple(err["loc"])
+    kind, ctx = err["type"], err.get("ctx") or {}
+    value = value_at(doc.data, path)
+    where = words.where(path)
+    name = field_name(path, words.whole)
+    if kind == "missing":
+        if path[:-1] == (words.section,):
+            message = (
+                f"rule '{path[-1]}' is missing; keep every rule listed "
+                "(write 'enabled: false' to turn one off)"
+            )
+        else:
+            message = f"{where}missing required field '{path[-1]}'"
+        return problem(doc, path[:-1], message, key=True)
+    if kind == "extra_forbidden":
+        what = "rule" if path[:-1] == (words.section,) else "field"
+        message = f"{where if what == 'field' else ''}unknown {what} '{path[-1]}'"
+        close = difflib.get_close_matches(str(path[-1]), words.fields_of(path[:-1]), 1, 0.6)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+        elif what == "rule":
+            message += f" (rules: {', '.join(words.rule_ids)})"
+        return problem(doc, path, message, key=True)
+    if kind in KIND:
+        message = f"{where}{name} should be {KIND[kind]}, got {show(value)}"
+        if kind == "string_type" and isinstance(value, bool):
+            message += " (YAML reads a bare yes/no/on/off as true/false: put the word in quotes)"
+        return problem(doc, path, message)
+    if kind == "literal_error":
+        expected = ctx.get("expected", "one of the allowed values")
+        return problem(doc, path, f"{where}{name} should be {expected}, got {show(value)}")
+    if kind == "greater_than_equal":
+        return problem(
+            doc, path, f"{where}{name} should be at least {ctx.get('ge')}, got {show(value)}"
+        )
+    if kind in ("too_short", "string_too_short"):
+        noun = "list at least one entry" if kind == "too_short" else "not be empty"
+        return problem(doc, path, f"{where}{name} should {noun}")
+    return problem(doc, path, f"{where}{name}: {err.get('msg', 'invalid value')}")

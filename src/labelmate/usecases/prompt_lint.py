@@ -13,13 +13,12 @@ used at all — a usage problem rather than a prompt problem.
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -40,8 +39,7 @@ from labelmate.core.prompt_lint import (
 )
 from labelmate.io.yaml_source import YamlDocument, parse_yaml
 from labelmate.paths import resource_path
-from labelmate.usecases.data_file import KIND, problem, read_text, show, value_at
-from labelmate.usecases.data_file import field_name as describe_field
+from labelmate.usecases.data_file import FileWords, problem, read_text, schema_problem, show
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -234,7 +232,7 @@ def _problems(doc: YamlDocument) -> list[Problem]:
     try:
         parsed = _RulesFile.model_validate(doc.data)
     except ValidationError as exc:
-        out = [_schema_problem(doc, err) for err in exc.errors()]
+        out = [schema_problem(doc, err, _WORDS) for err in exc.errors()]
         return sorted(out, key=lambda p: (p.location.line or 0, p.location.column or 0))
     return _meaning_problems(doc, parsed.rules)
 
@@ -259,56 +257,7 @@ def _fields_of(path: tuple[Hashable, ...]) -> list[str]:
     return []
 
 
-def _name(path: tuple[Hashable, ...]) -> str:
-    return describe_field(path, "the rules file")
-
-
-def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
-    path = tuple(err["loc"])
-    kind, ctx = err["type"], err.get("ctx") or {}
-    value = value_at(doc.data, path)
-    where = _where(path)
-    if kind == "missing":
-        if path[:-1] == ("rules",):
-            message = (
-                f"rule '{path[-1]}' is missing; keep every rule listed "
-                "(write 'enabled: false' to turn one off)"
-            )
-        else:
-            message = f"{where}missing required field '{path[-1]}'"
-        return problem(doc, path[:-1], message, key=True)
-    if kind == "extra_forbidden":
-        what = "rule" if path[:-1] == ("rules",) else "field"
-        message = f"{where if what == 'field' else ''}unknown {what} '{path[-1]}'"
-        close = difflib.get_close_matches(str(path[-1]), _fields_of(path[:-1]), 1, 0.6)
-        if close:
-            message += f" (did you mean '{close[0]}'?)"
-        elif what == "rule":
-            message += f" (rules: {', '.join(RULE_IDS)})"
-        return problem(doc, path, message, key=True)
-    if kind in KIND:
-        message = f"{where}{_name(path)} should be {KIND[kind]}, got {show(value)}"
-        if kind == "string_type" and isinstance(value, bool):
-            message += " (YAML reads a bare yes/no/on/off as true/false: put the word in quotes)"
-        return problem(doc, path, message)
-    if kind == "literal_error":
-        expected = ctx.get("expected", "one of the allowed values")
-        return problem(
-            doc,
-            path,
-            f"{where}{_name(path)} should be {expected}, got {show(value)}",
-        )
-    if kind == "greater_than_equal":
-        bound = ctx.get("ge")
-        return problem(
-            doc,
-            path,
-            f"{where}{_name(path)} should be at least {bound}, got {show(value)}",
-        )
-    if kind in ("too_short", "string_too_short"):
-        noun = "list at least one entry" if kind == "too_short" else "not be empty"
-        return problem(doc, path, f"{where}{_name(path)} should {noun}")
-    return problem(doc, path, f"{where}{_name(path)}: {err.get('msg', 'invalid value')}")
+_WORDS = FileWords("rules", RULE_IDS, "the rules file", _where, _fields_of)
 
 
 def _meaning_problems(doc: YamlDocument, rules: _Rules) -> list[Problem]:

@@ -25,7 +25,6 @@ used at all.
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 from collections.abc import Hashable, Iterable, Sequence
@@ -66,8 +65,7 @@ from labelmate.core.regions import Box, Choices, Rating, RegionBase, Span, TextA
 from labelmate.core.rubric import Rubric, Ruling
 from labelmate.io.yaml_source import YamlDocument, parse_yaml
 from labelmate.paths import resource_path
-from labelmate.usecases.data_file import KIND, problem, read_text, show, value_at
-from labelmate.usecases.data_file import field_name as describe_field
+from labelmate.usecases.data_file import FileWords, problem, read_text, schema_problem, show
 
 if TYPE_CHECKING:
     from labelmate.core.metrics.image_edges import GrayImage
@@ -216,59 +214,7 @@ def _where(path: tuple[Hashable, ...]) -> str:
     return ""
 
 
-def _name(path: tuple[Hashable, ...]) -> str:
-    return describe_field(path, "the templates file")
-
-
-def _schema_problem(doc: YamlDocument, err: Any) -> Problem:
-    path = tuple(err["loc"])
-    kind, ctx = err["type"], err.get("ctx") or {}
-    value = value_at(doc.data, path)
-    where = _where(path)
-    if kind == "missing":
-        if path[:-1] == ("lint",):
-            message = (
-                f"rule '{path[-1]}' is missing; keep every rule listed "
-                "(write 'enabled: false' to turn one off)"
-            )
-        else:
-            message = f"{where}missing required field '{path[-1]}'"
-        return problem(doc, path[:-1], message, key=True)
-    if kind == "extra_forbidden":
-        what = "rule" if path[:-1] == ("lint",) else "field"
-        message = f"{where if what == 'field' else ''}unknown {what} '{path[-1]}'"
-        close = difflib.get_close_matches(str(path[-1]), _fields_of(path[:-1]), 1, 0.6)
-        if close:
-            message += f" (did you mean '{close[0]}'?)"
-        elif what == "rule":
-            message += f" (rules: {', '.join(LINT_RULE_IDS)})"
-        return problem(doc, path, message, key=True)
-    if kind in KIND:
-        message = f"{where}{_name(path)} should be {KIND[kind]}, got {show(value)}"
-        if kind == "string_type" and isinstance(value, bool):
-            message += " (YAML reads a bare yes/no/on/off as true/false: put the word in quotes)"
-        return problem(doc, path, message)
-    if kind == "literal_error":
-        expected = ctx.get("expected", "one of the allowed values")
-        return problem(
-            doc,
-            path,
-            f"{where}{_name(path)} should be {expected}, got {show(value)}",
-        )
-    if kind == "greater_than_equal":
-        return problem(
-            doc,
-            path,
-            f"{where}{_name(path)} should be at least {ctx.get('ge')}, got {show(value)}",
-        )
-    if kind in ("too_short", "string_too_short"):
-        noun = "list at least one entry" if kind == "too_short" else "not be empty"
-        return problem(doc, path, f"{where}{_name(path)} should {noun}")
-    return problem(
-        doc,
-        path,
-        f"{where}{_name(path)}: {err.get('msg', 'invalid value')}",
-    )
+_WORDS = FileWords("lint", LINT_RULE_IDS, "the templates file", _where, _fields_of)
 
 
 def _problems(doc: YamlDocument) -> list[Problem]:
@@ -284,7 +230,7 @@ def _problems(doc: YamlDocument) -> list[Problem]:
     try:
         parsed = _File.model_validate(doc.data)
     except ValidationError as exc:
-        out = [_schema_problem(doc, err) for err in exc.errors()]
+        out = [schema_problem(doc, err, _WORDS) for err in exc.errors()]
         return sorted(out, key=lambda p: (p.location.line or 0, p.location.column or 0))
     return _meaning_problems(doc, parsed)
 
