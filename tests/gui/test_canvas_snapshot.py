@@ -37,7 +37,7 @@ def _render(qtbot) -> QImage:
     view = CanvasView()
     qtbot.addWidget(view)
     view.resize(420, 320)
-    view.colour_of = lambda r: label_colour(COLOURS[r.labels[0]], 0)
+    view.colour_of = lambda r: label_colour(COLOURS[r.labels[0]], "#E53935")
     view.show()
     view.set_image(_picture(), 400, 300)
     view.resetTransform()

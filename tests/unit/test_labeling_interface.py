@@ -489,3 +489,26 @@ def test_text_that_is_not_encodable_is_a_config_error_with_its_line():
     with pytest.raises(ConfigError) as info:
         parse('<View>\n  <Text name="t" value="\ud800"/>\n</View>')
     assert info.value.location.line == 2
+
+
+def test_palette_colours_number_labels_across_every_control():
+    """Canvas, text screen, agreement view and thumbnails colour a label alike."""
+    from labelmate.core.labeling_interface import PALETTE
+    from labelmate.io.thumbnails import label_colour
+
+    text = (
+        '<View><Image name="img" value="$image"/><Text name="t" value="$text"/>'
+        '<Choices name="c" toName="t"><Choice value="yes"/></Choices>'
+        '<RectangleLabels name="box" toName="img"><Label value="A" background="nonsense"/>'
+        '<Label value="B"/></RectangleLabels></View>'
+    )
+    interface = parse(text)
+    assert interface.palette_colours() == {
+        ("c", "yes"): PALETTE[0],
+        ("box", "A"): PALETTE[1],
+        ("box", "B"): PALETTE[2],
+    }
+    colours = interface.label_colours()
+    assert label_colour(colours, "box", "B") == PALETTE[2]
+    assert label_colour(colours, "box", "A") == PALETTE[1]  # unreadable colour: the palette's
+    assert label_colour(colours, "box", "Z") in PALETTE  # a label the config lacks

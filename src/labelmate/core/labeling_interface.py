@@ -21,6 +21,38 @@ from typing import Any, Literal
 
 from labelmate.core.errors import ConfigError, Location, Problem, Severity
 
+# Distinct colours for labels whose config gives no (usable) `background`.
+PALETTE = (
+    "#E53935",
+    "#1E88E5",
+    "#43A047",
+    "#FB8C00",
+    "#8E24AA",
+    "#00ACC1",
+    "#FDD835",
+    "#6D4C41",
+    "#D81B60",
+    "#3949AB",
+)
+
+
+def palette_colours(colours: Mapping[str, Mapping[str, object]]) -> dict[tuple[str, str], str]:
+    """(control, value) → a palette colour, numbered over every control's options in
+    config order (`colours` as `LabelingInterface.label_colours` gives it), so a label
+    has the same colour on the canvas, the text screen, the agreement view and in
+    portfolio thumbnails."""
+    out: dict[tuple[str, str], str] = {}
+    for control, options in colours.items():
+        for value in options:
+            out[(control, value)] = PALETTE[len(out) % len(PALETTE)]
+    return out
+
+
+def palette_colour_for(key: str) -> str:
+    """A stable palette colour for a label the config does not list."""
+    return PALETTE[sum(map(ord, key)) % len(PALETTE)]
+
+
 ChoiceMode = Literal["single", "single-radio", "multiple"]
 
 # Result type (the lower-case tag) → the region model name in labelmate.core.regions.
@@ -306,6 +338,10 @@ class LabelingInterface:
     def label_colours(self) -> dict[str, dict[str, str | None]]:
         """control name → result value → configured background (None: GUI picks a colour)."""
         return {c.name: {o.result_value: o.background for o in c.options} for c in self.controls}
+
+    def palette_colours(self) -> dict[tuple[str, str], str]:
+        """(control, value) → the colour a label gets when its config sets none."""
+        return palette_colours(self.label_colours())
 
     def hotkeys(self) -> dict[str, dict[str, str]]:
         """control name → result value → hotkey.

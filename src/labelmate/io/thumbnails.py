@@ -12,20 +12,9 @@ from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw
 
+from labelmate.core.labeling_interface import palette_colour_for, palette_colours
 from labelmate.core.regions import Box, Keypoint, Polygon, RegionBase
 
-PALETTE = (
-    "#E53935",
-    "#1E88E5",
-    "#43A047",
-    "#FB8C00",
-    "#8E24AA",
-    "#00ACC1",
-    "#FDD835",
-    "#6D4C41",
-    "#D81B60",
-    "#3949AB",
-)
 PLACEHOLDER_SIZE = (320, 200)
 
 
@@ -33,17 +22,15 @@ def label_colour(
     colours: Mapping[str, Mapping[str, str | None]], control: str, label: str | None
 ) -> str:
     """The configured colour of `label` under `control`, else a stable palette colour."""
-    options = colours.get(control, {})
-    configured = options.get(label) if label is not None else None
+    configured = colours.get(control, {}).get(label) if label is not None else None
     if configured:
         try:
             ImageColor.getrgb(configured)
             return configured
         except ValueError:
             pass
-    names = list(options)
-    index = names.index(label) if label in names else sum(map(ord, label or control))
-    return PALETTE[index % len(PALETTE)]
+    fallback = palette_colours(colours).get((control, label or ""))
+    return fallback or palette_colour_for(label or control)
 
 
 def render_thumbnail(

@@ -57,15 +57,14 @@ class VersionsView(QWidget):
         self._ws, self.context = ws, context
         self.grid = QGridLayout(self)
         self.canvases: dict[str, CanvasView] = {}
-        colours: dict[tuple[str, str], object] = {}
-        index = 0
-        for control in context.interface.controls:
-            for option in control.options:
-                colours[(control.name, option.result_value)] = label_colour(
-                    option.background, index
-                )
-                index += 1
-        self._colours = colours
+        fallback = context.interface.palette_colours()
+        self._colours = {
+            (control.name, option.result_value): label_colour(
+                option.background, fallback[(control.name, option.result_value)]
+            )
+            for control in context.interface.controls
+            for option in control.options
+        }
 
     def show_task(self, task_id: TaskId, regions_by: dict[str, list] | None = None) -> None:
         while self.grid.count():

@@ -20,29 +20,16 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from labelmate.core.regions import Box, Keypoint, Polygon, RegionBase
 
-# Distinct colours for labels the config gives no `background` for.
-PALETTE = (
-    "#E53935",
-    "#1E88E5",
-    "#43A047",
-    "#FB8C00",
-    "#8E24AA",
-    "#00ACC1",
-    "#FDD835",
-    "#6D4C41",
-    "#D81B60",
-    "#3949AB",
-)
 KEYPOINT_RADIUS_PX = 4.0  # on screen
 HANDLE_PX = 7.0  # on screen
 
 REGION_TYPE = QGraphicsItem.UserType + 1
 
 
-def label_colour(configured: str | None, index: int) -> QColor:
-    """The config's colour when it is a valid one, else a palette colour."""
+def label_colour(configured: str | None, fallback: str) -> QColor:
+    """The config's colour when Qt can read it, else `fallback` (the palette's)."""
     colour = QColor(configured) if configured else QColor()
-    return colour if colour.isValid() else QColor(PALETTE[index % len(PALETTE)])
+    return colour if colour.isValid() else QColor(fallback)
 
 
 def box_polygon(box: Box) -> QPolygonF:

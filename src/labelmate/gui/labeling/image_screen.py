@@ -262,12 +262,12 @@ class ImageLabelingScreen(TaskScreen):
         hotkeys = context.interface.hotkeys()
         entries = []
         self._colours = {}
-        index = 0
+        fallback = context.interface.palette_colours()
         for control in controls:
             for option in control.options:
-                colour = label_colour(option.background, index)
-                index += 1
-                self._colours[(control.name, option.result_value)] = colour
+                label = (control.name, option.result_value)
+                colour = label_colour(option.background, fallback[label])
+                self._colours[label] = colour
                 entries.append(
                     (
                         control.name,

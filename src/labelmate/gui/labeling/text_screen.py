@@ -167,14 +167,14 @@ class TextLabelingScreen(TaskScreen):
             self.views[obj.name] = view
         entries = []
         self._colours = {}
-        index = 0
+        fallback = interface.palette_colours()
         for control in interface.controls:
             title = control.name.replace("_", " ")
             if control.type == "labels":
                 for option in control.options:
-                    colour = label_colour(option.background, index)
-                    index += 1
-                    self._colours[(control.name, option.result_value)] = colour
+                    label = (control.name, option.result_value)
+                    colour = label_colour(option.background, fallback[label])
+                    self._colours[label] = colour
                     key = hotkeys[control.name].get(option.result_value)
                     entries.append((control.name, option.result_value, colour, key))
             elif control.type == "choices":
