@@ -454,14 +454,10 @@ class ImageLabelingScreen(TaskScreen):
 
     def run_check(self) -> None:
         """Ctrl+Enter: missed, extra and wrongly labelled objects, drawn on the canvas."""
-        if self.session is None:
-            return
-        if self.hints_hidden():
-            self.message.emit("Exam mode: mark the task done to see the check.")
+        if not self.start_check():
             return
         from labelmate.core.hints import check_hints
 
-        self._check_shown = True
         hints = check_hints(
             self.session.regions,
             self.session.gold,

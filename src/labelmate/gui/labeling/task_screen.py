@@ -337,6 +337,16 @@ class TaskScreen(QWidget):
     def hints_hidden(self) -> bool:
         return self.actions.exam_action.isChecked() and self.status() != TaskStatus.DONE
 
+    def start_check(self) -> bool:
+        """Whether Check may run now (a task is open, exam mode allows); marks it shown."""
+        if self.session is None:
+            return False
+        if self.hints_hidden():
+            self.message.emit("Exam mode: mark the task done to see the check.")
+            return False
+        self._check_shown = True
+        return True
+
     # -- refresh -------------------------------------------------------------------------
 
     def after_change(self) -> None:

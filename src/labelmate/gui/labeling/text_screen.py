@@ -635,14 +635,10 @@ class TextLabelingScreen(TaskScreen):
         return next(iter(self.views.values())).text if self.views else None
 
     def run_check(self) -> None:
-        if self.session is None:
-            return
-        if self.hints_hidden():
-            self.message.emit("Exam mode: mark the task done to see the check.")
+        if not self.start_check():
             return
         from labelmate.core.text_hints import text_check_hints
 
-        self._check_shown = True
         hints = text_check_hints(
             self.session.regions, self._task_text(), self.session.gold, self.session.context.rubric
         )
