@@ -42,7 +42,7 @@ from labelmate.core.rubric import (
     ScaleLevel,
 )
 from labelmate.core.rubric_lint import describe_criterion, iter_rules_with_paths, lint_rubric
-from labelmate.io.yaml_source import YamlDocument, parse_yaml
+from labelmate.io.yaml_source import YamlDocument, parse_yaml, show_value
 
 DataPath = tuple[Hashable, ...]
 
@@ -116,7 +116,7 @@ def parse_rubric_text(text: str, source_name: str, *, lint: bool = True) -> Load
         return LoadedRubric(source_name, None, [Problem(Severity.ERROR, exc.message, exc.location)])
     loaded = LoadedRubric(source_name, None, [], doc)
     if not isinstance(doc.data, dict):
-        got = "an empty file" if doc.data is None else _show(doc.data)
+        got = "an empty file" if doc.data is None else show_value(doc.data)
         loaded.problems.append(
             Problem(
                 Severity.ERROR,
@@ -239,20 +239,6 @@ def _value_at(data: Any, path: DataPath) -> Any:
     return data
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return str(value)
-
-
 def _field_name(path: DataPath) -> str:
     if not path:
         return "the rubric"
@@ -293,10 +279,10 @@ def _schema_message(err: Any, path: DataPath, data: Any, union: str | None) -> s
     kind, ctx, value = err["type"], err.get("ctx") or {}, _value_at(data, path)
     name = _field_name(path)
     if union == "condition":
-        return f"{name} should be {_COND_SHAPE}, got {_show(value)}"
+        return f"{name} should be {_COND_SHAPE}, got {show_value(value)}"
     if union == "union":
         expected = _UNION_KIND.get(path, _UNION_KIND["equals"])
-        return f"{name} should be {expected}, got {_show(value)}"
+        return f"{name} should be {expected}, got {show_value(value)}"
     if kind == "missing":
         return f"missing required field '{path[-1]}'"
     if kind == "extra_forbidden":
@@ -308,16 +294,16 @@ def _schema_message(err: Any, path: DataPath, data: Any, union: str | None) -> s
                 msg += f" (did you mean '{close[0]}'?)"
         return msg
     if kind == "invalid_key":
-        return f"field name {_show(path[-1])} should be text"
+        return f"field name {show_value(path[-1])} should be text"
     if kind in _KIND:
-        return f"{name} should be {_KIND[kind]}, got {_show(value)}"
+        return f"{name} should be {_KIND[kind]}, got {show_value(value)}"
     if kind == "literal_error":
         expected = ctx.get("expected", "one of the allowed values")
-        return f"{name} should be {expected}, got {_show(value)}"
+        return f"{name} should be {expected}, got {show_value(value)}"
     if kind == "string_pattern_mismatch":
         return (
             f"{name} should use lowercase letters, digits, '_', '.' or '-' and start with a "
-            f"letter or digit, got {_show(value)}"
+            f"letter or digit, got {show_value(value)}"
         )
     if kind in ("too_short", "string_too_short"):
         return f"{name} should not be empty"
@@ -329,7 +315,7 @@ def _schema_message(err: Any, path: DataPath, data: Any, union: str | None) -> s
     }
     if kind in comparisons:
         words, key = comparisons[kind]
-        return f"{name} should be {words} {ctx.get(key)}, got {_show(value)}"
+        return f"{name} should be {words} {ctx.get(key)}, got {show_value(value)}"
     if kind == "value_error":
         return str(err["msg"]).removeprefix("Value error, ")
     return f"{name}: {err['msg']}"

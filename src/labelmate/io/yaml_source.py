@@ -241,3 +241,18 @@ def parse_yaml(
         return doc
     doc.data = _Builder(doc, error_type).build(root, (), 0, ())
     return doc
+
+
+def show_value(value: Any) -> str:
+    """A YAML value as an error message quotes it: short strings, 'a list', 'nothing'."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return str(value)

@@ -14,6 +14,7 @@ from typing import Any
 
 from labelmate.core.errors import InputError, Location, Problem, Severity
 from labelmate.io.yaml_source import YamlDocument
+from labelmate.io.yaml_source import show_value as show
 
 # pydantic error types → what the field should have been, for a person.
 KIND = {
@@ -52,21 +53,6 @@ def problem(
     return Problem(
         Severity.ERROR, message, Location(loc.file, loc.line, loc.column, dotted or None)
     )
-
-
-def show(value: Any) -> str:
-    """A value as a message quotes it: short strings, 'a list', 'nothing'."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return str(value)
 
 
 def value_at(data: Any, path: tuple[Hashable, ...]) -> Any:
