@@ -284,7 +284,7 @@ def _gather(
 
     asked = [q for _, q in queries_all if q.status in ("sent", "answered")]
     answered = [(proj, q) for proj, q in queries_all if q.status == "answered"]
-    answered.sort(key=_latest_first)
+    answered.sort(key=lambda pq: _latest_first(pq[1]))
     if options.queries is None:
         answered = answered[:DEFAULT_QUERIES]
     else:
@@ -390,8 +390,7 @@ def _gather(
     }
 
 
-def _latest_first(pair: tuple[Any, QueryRecord]) -> tuple:
-    q = pair[1]
+def _latest_first(q: QueryRecord) -> tuple:
     return (-(q.answered_at or q.created_at).timestamp(), q.id)
 
 
@@ -404,8 +403,8 @@ def answered_queries(ws: Workspace, project_names: Sequence[str]) -> list[QueryR
         if p is None or p.confidential:
             continue
         assert p.id is not None
-        out += [(None, q) for q in ws.list_queries(p.id) if q.status == "answered"]
-    return [q for _, q in sorted(out, key=_latest_first)]
+        out += [q for q in ws.list_queries(p.id) if q.status == "answered"]
+    return sorted(out, key=_latest_first)
 
 
 def _calib_word(diff: float | None) -> str:
