@@ -13,8 +13,14 @@ the editable data file ``resources/query_templates.yaml``.
 
 This module is the one other code imports from; the work is split by responsibility:
 
+:mod:`labelmate.core.query_model`
+    The draft's data model: :class:`Draft`, its parts and what it was composed from.
 :mod:`labelmate.core.query_draft`
-    Drafting: :class:`Draft` and its parts, :func:`draft_query`, composing the text.
+    Drafting: proposing the rules in tension, :func:`draft_query`.
+:mod:`labelmate.core.query_compose`
+    Composing a draft's criteria, facts, conflict, options and question from its rules.
+:mod:`labelmate.core.query_wording`
+    Wording helpers: numbers, bounds, lists, :func:`item_ref`.
 :mod:`labelmate.core.query_render`
     Rendering: :func:`render` with a style's Jinja2 template.
 :mod:`labelmate.core.query_lint`
@@ -23,19 +29,8 @@ This module is the one other code imports from; the work is split by responsibil
 
 from __future__ import annotations
 
-from labelmate.core.query_draft import (
-    MAX_FACTS,
-    CriterionRef,
-    Draft,
-    DraftBasis,
-    LevelRef,
-    Option,
-    TensionRule,
-    UnknownCriterionError,
-    candidate_rules,
-    draft_query,
-    item_ref,
-)
+from labelmate.core.query_compose import MAX_FACTS
+from labelmate.core.query_draft import UnknownCriterionError, candidate_rules, draft_query
 from labelmate.core.query_lint import (
     LINT_RULE_IDS,
     MESSAGE_FIELDS,
@@ -45,6 +40,14 @@ from labelmate.core.query_lint import (
     QueryLintRules,
     lint_query,
     rubric_names,
+)
+from labelmate.core.query_model import (
+    CriterionRef,
+    Draft,
+    DraftBasis,
+    LevelRef,
+    Option,
+    TensionRule,
 )
 from labelmate.core.query_render import (
     STYLE_NAMES,
@@ -56,6 +59,7 @@ from labelmate.core.query_render import (
     render,
     template_context,
 )
+from labelmate.core.query_wording import item_ref
 
 __all__ = [
     "LINT_RULE_IDS",

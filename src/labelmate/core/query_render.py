@@ -1,4 +1,4 @@
-"""Clarification queries: rendering a :class:`~labelmate.core.query_draft.Draft` with a
+"""Clarification queries: rendering a :class:`~labelmate.core.query_model.Draft` with a
 style's Jinja2 template.
 
 :func:`render` fills a style's Jinja2 template (sandboxed, autoescape *off*: the
@@ -19,14 +19,13 @@ from functools import lru_cache
 from typing import Any
 
 from labelmate.core.errors import InputError
-from labelmate.core.query_draft import (
+from labelmate.core.query_compose import _compose, _rules_text
+from labelmate.core.query_model import (
     CriterionRef,
     Draft,
     DraftBasis,
     LevelRef,
     TensionRule,
-    _compose,
-    _rules_text,
 )
 
 STYLE_NAMES = ("short", "email", "checklist")
