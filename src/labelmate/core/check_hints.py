@@ -20,7 +20,6 @@ from labelmate.core.hint_levels import (
     _hint,
     _implications,
     _labels,
-    _num,
     _severity,
     _show,
     criteria_using,
@@ -32,6 +31,7 @@ from labelmate.core.metrics.objects import match_all
 from labelmate.core.metrics.polygons import polygon_data_metrics
 from labelmate.core.regions import Polygon, RegionBase
 from labelmate.core.rubric import Rubric
+from labelmate.core.rubric import format_number as _num
 from labelmate.core.rubric_engine import evaluate
 
 __all__ = ["check_hints"]

@@ -24,6 +24,7 @@ from labelmate.core.metric_vocabulary import METRICS
 from labelmate.core.metrics.base import Measurement, Source
 from labelmate.core.regions import RegionBase
 from labelmate.core.rubric import Criterion, Rubric, Rule, iter_rules
+from labelmate.core.rubric import format_number as _num
 from labelmate.core.rubric_engine import CriterionResult, Evidence, evaluate
 
 __all__ = [
@@ -150,10 +151,6 @@ def _rule_of(criterion: Criterion, evidence: Evidence) -> Rule | None:
                 if rule.metric == evidence.metric and rule.describe() == evidence.threshold:
                     return rule
     return None
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 def _allowance(rule: Rule) -> str:

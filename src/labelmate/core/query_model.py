@@ -24,9 +24,10 @@ from typing import Any
 
 from labelmate.core.hints import Hint
 from labelmate.core.metrics.base import Measurement, Source, Value
-from labelmate.core.query_wording import _num, _statement, _value, item_ref
+from labelmate.core.query_wording import _statement, _value, item_ref
 from labelmate.core.regions import RegionBase
 from labelmate.core.rubric import Rubric
+from labelmate.core.rubric import format_number as _num
 from labelmate.core.rubric_engine import RubricResult
 
 

@@ -13,10 +13,7 @@ from collections.abc import Sequence
 from labelmate.core.metric_vocabulary import METRICS
 from labelmate.core.metrics.base import Value
 from labelmate.core.rubric import Rule
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+from labelmate.core.rubric import format_number as _num
 
 
 def _value(value: Value, unit: str, bounds: Sequence[float] = ()) -> str:

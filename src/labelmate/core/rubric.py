@@ -53,13 +53,14 @@ class Rule(_Strict):
             shown = str(self.equals).lower() if isinstance(self.equals, bool) else self.equals
             return f"{self.metric} = {shown}"
         if self.min is not None and self.max is not None:
-            return f"{_num(self.min)} ≤ {self.metric} ≤ {_num(self.max)}"
+            return f"{format_number(self.min)} ≤ {self.metric} ≤ {format_number(self.max)}"
         if self.max is not None:
-            return f"{self.metric} ≤ {_num(self.max)}"
-        return f"{self.metric} ≥ {_num(self.min)}"  # type: ignore[arg-type]
+            return f"{self.metric} ≤ {format_number(self.max)}"
+        return f"{self.metric} ≥ {format_number(self.min)}"  # type: ignore[arg-type]
 
 
-def _num(v: float) -> str:
+def format_number(v: float) -> str:
+    """A number as rules and messages show it: 6, 0.5, 1e-06 — no trailing .0."""
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
@@ -169,4 +170,4 @@ class Rubric(_Strict):
         for s in self.scale:
             if s.score == level.score:
                 return s.name
-        return f"{_num(level.score)}/{_num(self.max_score)}"
+        return f"{format_number(level.score)}/{format_number(self.max_score)}"

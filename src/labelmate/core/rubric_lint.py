@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from labelmate.core.errors import Location, Problem, Severity
 from labelmate.core.metric_vocabulary import METRICS
 from labelmate.core.rubric import AllOf, AnyOf, Condition, Criterion, Rubric, Rule
+from labelmate.core.rubric import format_number as _num
 
 Path = tuple[Hashable, ...]
 Locate = Callable[[Path], Location]
@@ -90,10 +91,6 @@ def describe_criterion(crit: Criterion, level_index: int | None = None) -> str:
     if level_index is not None:
         out += f" level {_num(crit.levels[level_index].score)}"
     return out
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 def is_vague(descriptor: str) -> list[str]:

@@ -45,6 +45,7 @@ from itertools import pairwise
 from typing import Literal
 
 from labelmate.core.rubric import Criterion, Level, Rubric, iter_rules
+from labelmate.core.rubric import format_number as _num
 from labelmate.core.rubric_engine import evaluate
 
 CriterionKind = Literal["precision", "completeness", "correctness", "clarity"]
@@ -154,10 +155,6 @@ def weighted_total(rubric: Rubric, scores: Mapping[str, float | None]) -> float 
     if not given:
         return None
     return evaluate(rubric, {}, manual_scores=given, criteria=list(given)).total
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 # --- calibration ----------------------------------------------------------------------

@@ -41,6 +41,7 @@ from labelmate.core.rubric import (
     Ruling,
     ScaleLevel,
 )
+from labelmate.core.rubric import format_number as _num
 from labelmate.core.rubric_lint import describe_criterion, iter_rules_with_paths, lint_rubric
 from labelmate.io.yaml_source import YamlDocument, parse_yaml, show_value
 
@@ -271,10 +272,6 @@ def _context(path: DataPath, data: Any) -> str:
     return ""
 
 
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
-
-
 def _schema_message(err: Any, path: DataPath, data: Any, union: str | None) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, _value_at(data, path)
     name = _field_name(path)
@@ -364,7 +361,8 @@ def _structure_problems(rubric: Rubric, loaded: LoadedRubric) -> list[Problem]:
             error(f"scale entry #{i + 1}: score must be a finite number", here)
         elif step.score in first_score:
             error(
-                f"duplicate scale score {_num(step.score)}{line_of(first_score[step.score])}", here
+                f"duplicate scale score {_num(step.score)}{line_of(first_score[step.score])}",
+                here,
             )
         elif i and step.score > rubric.scale[i - 1].score:
             error(

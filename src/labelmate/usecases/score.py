@@ -40,12 +40,13 @@ from labelmate.core.errors import InputError
 from labelmate.core.ids import TaskId
 from labelmate.core.models import Annotation, AnnotationKind, Project
 from labelmate.core.rubric import Rubric
+from labelmate.core.rubric import format_number as _num
 from labelmate.core.rubric_engine import CriterionResult
 from labelmate.core.scoring import mean
 from labelmate.store import Workspace
 from labelmate.store.score_sessions import ScoreItem, ScoreSession, SessionTask
 from labelmate.usecases.export import Which
-from labelmate.usecases.score_common import _fmt_total, _num, _project
+from labelmate.usecases.score_common import _fmt_total, _project
 from labelmate.usecases.score_engine import (
     ScoringContext,
     TaskScore,

@@ -1,4 +1,4 @@
-"""Small helpers shared by the self-scoring modules: project lookup and number formatting."""
+"""Small helpers shared by the self-scoring modules: project lookup and the total's format."""
 
 from __future__ import annotations
 
@@ -15,10 +15,6 @@ def _project(ws: Workspace, project: str | Project) -> Project:
         names = ", ".join(f"'{p.name}'" for p in ws.list_projects()) or "none yet"
         raise NotFoundError(f"no project named '{project}' (projects: {names})")
     return found
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 def _fmt_total(total: float | None) -> str:

@@ -10,9 +10,10 @@ from labelmate.core.errors import InputError
 from labelmate.core.ids import TaskId
 from labelmate.core.models import Project
 from labelmate.core.rubric import Criterion, Rubric
+from labelmate.core.rubric import format_number as _num
 from labelmate.store import Workspace
 from labelmate.store.score_sessions import ScoreItem, ScoreSession
-from labelmate.usecases.score_common import _num, _project
+from labelmate.usecases.score_common import _project
 
 
 def session_rubric(session: ScoreSession) -> Rubric:

@@ -13,10 +13,11 @@ from typing import Any
 from labelmate.core.errors import NotFoundError
 from labelmate.core.ids import TaskId
 from labelmate.core.rubric import Rubric
+from labelmate.core.rubric import format_number as _num
 from labelmate.core.scoring import level_label, mean, weighted_total
 from labelmate.store import Workspace
 from labelmate.store.score_sessions import ScoreSession
-from labelmate.usecases.score_common import _fmt_total, _num
+from labelmate.usecases.score_common import _fmt_total
 from labelmate.usecases.score_sessions import session_rubric
 
 
